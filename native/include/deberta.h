@@ -1,0 +1,225 @@
+/*
+ * deberta.h: the public C API of libdeberta, DeBERTa-v2/v3 inference on ggml.
+ *
+ * Conventions
+ *  - Opaque handles; every object is created by a *_load/*_create call and released by its *_free.
+ *  - Every function that can fail returns deberta_status; on failure deberta_last_error() returns a
+ *    message for the calling thread. No function aborts or throws into the host.
+ *  - Params structs come from *_default_params(); change only the fields you need.
+ *  - A model is immutable after loading and may be shared by threads. A context is used by one
+ *    thread at a time (deberta_context_cancel excepted).
+ */
+#ifndef DEBERTA_H
+#define DEBERTA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#define DEBERTA_API __declspec(dllexport)
+#else
+#define DEBERTA_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define DEBERTA_ABI_VERSION 1
+
+typedef enum deberta_status {
+    DEBERTA_STATUS_OK = 0,
+    DEBERTA_STATUS_INVALID_ARGUMENT = 1,
+    DEBERTA_STATUS_IO_ERROR = 2,
+    DEBERTA_STATUS_INVALID_MODEL = 3,
+    DEBERTA_STATUS_UNSUPPORTED = 4,
+    DEBERTA_STATUS_OUT_OF_MEMORY = 5,
+    DEBERTA_STATUS_BACKEND_ERROR = 6,
+    DEBERTA_STATUS_CANCELLED = 7,
+    DEBERTA_STATUS_ABI_MISMATCH = 8,
+    DEBERTA_STATUS_INTERNAL_ERROR = 9,
+} deberta_status;
+
+typedef enum deberta_log_level {
+    DEBERTA_LOG_DEBUG = 0,
+    DEBERTA_LOG_INFO = 1,
+    DEBERTA_LOG_WARN = 2,
+    DEBERTA_LOG_ERROR = 3,
+} deberta_log_level;
+
+/* What the model computes on top of the encoder. */
+typedef enum deberta_head {
+    DEBERTA_HEAD_NONE = 0,                    /* DebertaV2Model: hidden states only */
+    DEBERTA_HEAD_SEQUENCE_CLASSIFICATION = 1, /* pooler + classifier: logits [B, labels] */
+    DEBERTA_HEAD_TOKEN_CLASSIFICATION = 2,    /* logits [B, T, labels] */
+    DEBERTA_HEAD_QUESTION_ANSWERING = 3,      /* start_logits, end_logits [B, T] */
+    DEBERTA_HEAD_MULTIPLE_CHOICE = 4,         /* inputs [B, C, T], logits [B, C] */
+    DEBERTA_HEAD_MASKED_LM = 5,               /* logits [B, T, vocab] */
+} deberta_head;
+
+/* Where a model runs. BEST picks the first GPU/accelerator ggml offers, else the CPU. */
+typedef enum deberta_device {
+    DEBERTA_DEVICE_CPU = 0,
+    DEBERTA_DEVICE_BEST = 1,
+} deberta_device;
+
+/* Tensor storage types; the values are ggml's own type ids. */
+typedef enum deberta_type {
+    DEBERTA_TYPE_F32 = 0,
+    DEBERTA_TYPE_F16 = 1,
+    DEBERTA_TYPE_Q4_0 = 2,
+    DEBERTA_TYPE_Q4_1 = 3,
+    DEBERTA_TYPE_Q5_0 = 6,
+    DEBERTA_TYPE_Q5_1 = 7,
+    DEBERTA_TYPE_Q8_0 = 8,
+    DEBERTA_TYPE_Q4_K = 12,
+    DEBERTA_TYPE_Q5_K = 13,
+    DEBERTA_TYPE_Q6_K = 14,
+    DEBERTA_TYPE_BF16 = 30,
+} deberta_type;
+
+typedef void (*deberta_log_callback)(deberta_log_level level, const char * message, void * user_data);
+
+/* ---- library ------------------------------------------------------------------------------ */
+
+/* Version of this library, e.g. "0.1.0". */
+DEBERTA_API const char * deberta_version(void);
+/* The last error message of the calling thread ("" when none). Valid until the next call that fails. */
+DEBERTA_API const char * deberta_last_error(void);
+/* Routes log lines (ours and ggml's) to callback; NULL restores the default (stderr, warnings and up). */
+DEBERTA_API void deberta_log_set(deberta_log_callback callback, void * user_data);
+
+/* Checks the ggml ABI (version, commit, tensor overhead) and registers backends. Idempotent; every
+   other entry point calls it, so calling it is only needed to get the check's error early. */
+DEBERTA_API deberta_status deberta_init(void);
+DEBERTA_API const char * deberta_ggml_version(void);
+DEBERTA_API const char * deberta_ggml_commit(void);
+/* Folder name of the loaded libggml-cpu variant (avx512, avx2, avx, noavx), or "unknown". */
+DEBERTA_API const char * deberta_cpu_variant(void);
+
+/* ggml devices (CPU, GPUs, accelerators) available to this process. */
+DEBERTA_API int32_t deberta_device_count(void);
+/* Name and description of device index; NULL when index is out of range. */
+DEBERTA_API const char * deberta_device_name(int32_t index);
+DEBERTA_API const char * deberta_device_description(int32_t index);
+
+/* Size and field offsets of the public structs, for layout tests of bindings. name is "struct" for
+   sizeof(struct) or "struct.field" for offsetof; returns -1 for an unknown name. */
+DEBERTA_API int64_t deberta_abi_layout(const char * name);
+
+/* Self-test: out[m x n] = a[m x k] * b[n x k]^T, row-major, computed by a ggml graph on the CPU
+   backend with n_threads threads. */
+DEBERTA_API deberta_status deberta_selftest_matmul(
+        const float * a, const float * b, float * out, int32_t m, int32_t n, int32_t k, int32_t n_threads);
+
+/* ---- tensor types (used by the converter) ------------------------------------------------- */
+
+/* Name of a type ("q8_0"), NULL when the type is not one of deberta_type. */
+DEBERTA_API const char * deberta_type_name(int32_t type);
+/* Elements per block (1 for F32/F16/BF16), 0 for an unknown type. */
+DEBERTA_API int64_t deberta_type_block_size(int32_t type);
+/* Bytes of one row of n_per_row elements, 0 when the type is unknown or n_per_row is not a multiple of
+   the block size. */
+DEBERTA_API size_t deberta_type_row_size(int32_t type, int64_t n_per_row);
+/* Converts n_rows x n_per_row floats to type with ggml's own quantizer. dst must hold
+   n_rows * deberta_type_row_size(type, n_per_row) bytes; *written receives the bytes written. */
+DEBERTA_API deberta_status deberta_quantize(int32_t type, const float * src, void * dst, int64_t n_rows,
+        int64_t n_per_row, size_t dst_size, size_t * written);
+/* Converts n elements of type (n a multiple of the block size) back to floats. */
+DEBERTA_API deberta_status deberta_dequantize(int32_t type, const void * src, size_t src_size, float * dst, int64_t n);
+
+/* ---- model -------------------------------------------------------------------------------- */
+
+typedef struct deberta_model deberta_model;
+
+typedef struct deberta_model_params {
+    int32_t device;   /* deberta_device; default DEBERTA_DEVICE_CPU */
+    int32_t use_mmap; /* map the file instead of reading it, where the backend allows; default 1 */
+} deberta_model_params;
+
+typedef struct deberta_model_info {
+    int32_t head;                    /* deberta_head */
+    int32_t vocab_size;              /* rows of the word embedding */
+    int32_t hidden_size;
+    int32_t embedding_size;
+    int32_t num_hidden_layers;
+    int32_t num_attention_heads;
+    int32_t intermediate_size;
+    int32_t max_position_embeddings;
+    int32_t type_vocab_size;
+    int32_t num_labels;              /* outputs of the classifier; 0 without one */
+    int32_t relative_attention;      /* 0/1 */
+    int32_t position_buckets;        /* <= 0: none */
+    int32_t max_relative_positions;  /* as used (after the config's -1 default is resolved) */
+    int32_t position_biased_input;   /* 0/1 */
+    int32_t max_sequence_length;     /* the longest sequence eval accepts */
+    float layer_norm_eps;
+} deberta_model_info;
+
+DEBERTA_API deberta_model_params deberta_model_default_params(void);
+/* Loads a GGUF written by the converter. On failure *model is NULL. */
+DEBERTA_API deberta_status deberta_model_load(const char * path, const deberta_model_params * params,
+        deberta_model ** model);
+DEBERTA_API void deberta_model_free(deberta_model * model);
+DEBERTA_API deberta_status deberta_model_get_info(const deberta_model * model, deberta_model_info * info);
+/* Label of classifier output index (from the GGUF), NULL when out of range. Owned by the model. */
+DEBERTA_API const char * deberta_model_label(const deberta_model * model, int32_t index);
+/* Bytes of weights held in backend buffers. */
+DEBERTA_API size_t deberta_model_weights_size(const deberta_model * model);
+/* Name of the device the model runs on. */
+DEBERTA_API const char * deberta_model_device(const deberta_model * model);
+
+/* ---- inference context ---------------------------------------------------------------------- */
+
+typedef struct deberta_context deberta_context;
+
+typedef struct deberta_context_params {
+    int32_t n_threads;   /* CPU threads; <= 0: number of physical cores */
+    int32_t max_batch;   /* largest B * C eval accepts; default 8 */
+    int32_t max_tokens;  /* largest T eval accepts; default 512 (capped by the model's limit) */
+} deberta_context_params;
+
+/* One evaluation. Arrays are row-major int32 [n_batch, n_choices, n_tokens] (n_choices is 1 except
+   for multiple choice). token_type_ids may be NULL (all 0). Padding is on the right. */
+typedef struct deberta_batch {
+    const int32_t * input_ids;
+    const int32_t * attention_mask;
+    const int32_t * token_type_ids;
+    int32_t n_batch;
+    int32_t n_choices;
+    int32_t n_tokens;
+} deberta_batch;
+
+/* Caller-owned output buffers; NULL skips an output. Sizes are in floats and are checked.
+   last_hidden_state [B*C, T, H]; hidden_states [L+1, B*C, T, H]; logits per head (see deberta_head);
+   start_logits/end_logits [B, T]. */
+typedef struct deberta_outputs {
+    float * last_hidden_state;
+    size_t last_hidden_state_size;
+    float * hidden_states;
+    size_t hidden_states_size;
+    float * logits;
+    size_t logits_size;
+    float * start_logits;
+    size_t start_logits_size;
+    float * end_logits;
+    size_t end_logits_size;
+} deberta_outputs;
+
+DEBERTA_API deberta_context_params deberta_context_default_params(void);
+DEBERTA_API deberta_status deberta_context_create(deberta_model * model, const deberta_context_params * params,
+        deberta_context ** context);
+DEBERTA_API void deberta_context_free(deberta_context * context);
+/* Bytes of compute buffers the context holds now. */
+DEBERTA_API size_t deberta_context_memory(const deberta_context * context);
+DEBERTA_API deberta_status deberta_context_eval(deberta_context * context, const deberta_batch * batch,
+        deberta_outputs * outputs);
+/* Asks a running deberta_context_eval to stop (it returns DEBERTA_STATUS_CANCELLED); safe from any
+   thread. The request is cleared when the next eval starts. */
+DEBERTA_API void deberta_context_cancel(deberta_context * context);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DEBERTA_H */
