@@ -2,19 +2,20 @@
 // and does not check the data section of a truncated file, so model loading never uses it.
 #pragma once
 
+#include "errors.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <map>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace deberta {
 
-// A malformed or unreadable file; `io` tells a read failure from bad content.
-struct gguf_error : std::runtime_error {
-    bool io;
-    gguf_error(const std::string & message, bool io_failure) : std::runtime_error(message), io(io_failure) {}
+// A malformed file (DEBERTA_STATUS_INVALID_MODEL) or a failed read (DEBERTA_STATUS_IO_ERROR).
+struct gguf_error : Error {
+    gguf_error(const std::string & message, bool io_failure)
+        : Error(io_failure ? DEBERTA_STATUS_IO_ERROR : DEBERTA_STATUS_INVALID_MODEL, message) {}
 };
 
 enum class gguf_value_type : uint32_t {

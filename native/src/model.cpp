@@ -1,6 +1,7 @@
 #include "model.h"
 
 #include "deberta.h"
+#include "context.h"
 #include "graph.h"
 
 #include <cmath>
@@ -221,7 +222,7 @@ activation parse_activation(const std::string & name, const std::string & key_na
     if (name == "sigmoid") return activation::sigmoid;
     if (name == "silu" || name == "swish") return activation::silu;
     if (name == "linear" || name == "identity") return activation::identity;
-    throw gguf_error(path + ": unsupported activation '" + name + "' in " + key_name, false);
+    fail(DEBERTA_STATUS_UNSUPPORTED, path + ": unsupported activation '" + name + "' in " + key_name);
 }
 
 float hparams::attention_scale() const {
@@ -318,3 +319,168 @@ hparams read_hparams(const gguf_file & f) {
 }
 
 } // namespace deberta
+
+namespace deberta {
+
+namespace {
+
+ggml_backend_dev_t pick_device(int32_t device) {
+    DEBERTA_CHECK_ARG(device == DEBERTA_DEVICE_CPU || device == DEBERTA_DEVICE_BEST,
+                      "params.device must be DEBERTA_DEVICE_CPU or DEBERTA_DEVICE_BEST");
+    ggml_backend_dev_t cpu = nullptr, gpu = nullptr;
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        const enum ggml_backend_dev_type type = ggml_backend_dev_type(dev);
+        if (type == GGML_BACKEND_DEVICE_TYPE_CPU && !cpu) cpu = dev;
+        if ((type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) && !gpu) gpu = dev;
+    }
+    require(cpu != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "ggml has no CPU device");
+    return device == DEBERTA_DEVICE_BEST && gpu ? gpu : cpu;
+}
+
+// Places tensors straight into the file mapping where the bytes can be used as they are (CPU only).
+void map_tensors(deberta_model & m, const gguf_file & file, const std::vector<tensor_binder::binding> & bound) {
+    // ggml's CPU buffers want 32-byte aligned data; the mapping is page aligned.
+    if (ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU || file.alignment() < 32) return;
+    m.mapping = mapped_file::open(file.path(), file.file_size());
+    if (!m.mapping) {
+        log(DEBERTA_LOG_WARN, file.path() + ": cannot map the file, reading it instead");
+        return;
+    }
+    uint8_t * base = m.mapping->data() + file.data_offset();
+    ggml_backend_buffer_t buffer = ggml_backend_cpu_buffer_from_ptr(base, file.file_size() - file.data_offset());
+    require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot wrap the file mapping in a ggml buffer");
+    m.buffers.push_back(buffer);
+    ggml_backend_buffer_set_usage(buffer, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    for (const auto & b : bound) {
+        if ((int32_t) b.tensor->type != b.info->type) continue; // widened at load: needs its own memory
+        require(ggml_backend_tensor_alloc(buffer, b.tensor, base + b.info->offset) == GGML_STATUS_SUCCESS,
+                DEBERTA_STATUS_INTERNAL_ERROR, "cannot place tensor '" + b.info->name + "' in the mapping");
+    }
+}
+
+// Allocates the tensors not mapped and reads their bytes, widening F16/BF16 vectors to F32.
+void read_tensors(deberta_model & m, const gguf_file & file, const std::vector<tensor_binder::binding> & bound) {
+    size_t unplaced = 0;
+    for (const auto & b : bound) unplaced += b.tensor->data == nullptr;
+    if (unplaced == 0) return;
+    ggml_backend_buffer_t buffer = ggml_backend_alloc_ctx_tensors_from_buft(m.ctx_weights, ggml_backend_dev_buffer_type(m.device));
+    require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate " + m.device_name + " memory for the weights");
+    m.buffers.push_back(buffer);
+    ggml_backend_buffer_set_usage(buffer, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+
+    std::FILE * f = std::fopen(file.path().c_str(), "rb");
+    if (!f) fail(DEBERTA_STATUS_IO_ERROR, file.path() + ": cannot open file");
+    std::vector<uint8_t> bytes;
+    std::vector<float> widened;
+    try {
+        for (const auto & b : bound) {
+            if (b.tensor->buffer != buffer) continue;
+            bytes.resize(b.info->nbytes);
+            if (fseeko(f, (off_t) b.info->file_offset, SEEK_SET) != 0 || std::fread(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
+                fail(DEBERTA_STATUS_IO_ERROR, file.path() + ": cannot read tensor '" + b.info->name + "'");
+            }
+            if ((int32_t) b.tensor->type == b.info->type) {
+                ggml_backend_tensor_set(b.tensor, bytes.data(), 0, bytes.size());
+                continue;
+            }
+            const ggml_type_traits * traits = ggml_get_type_traits((ggml_type) b.info->type);
+            require(traits && traits->to_float, DEBERTA_STATUS_UNSUPPORTED, "no conversion for tensor '" + b.info->name + "'");
+            widened.resize((size_t) ggml_nelements(b.tensor));
+            traits->to_float(bytes.data(), widened.data(), (int64_t) widened.size());
+            ggml_backend_tensor_set(b.tensor, widened.data(), 0, widened.size() * sizeof(float));
+        }
+    } catch (...) {
+        std::fclose(f);
+        throw;
+    }
+    std::fclose(f);
+}
+
+// pos_key/pos_query of every layer: the projections of the (normalized) relative embeddings do not depend
+// on the input, so they are computed once here instead of in every evaluation.
+void compute_position_projections(deberta_model & m) {
+    const hparams & hp = m.hp;
+    if (!hp.relative_attention || (!hp.c2p && !hp.p2c)) return;
+    ggml_init_params params{ggml_tensor_overhead() * (2 * (size_t) hp.n_layers + 2), nullptr, true};
+    m.ctx_positions = ggml_init(params);
+    require(m.ctx_positions != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
+    for (int64_t il = 0; il < hp.n_layers; ++il) {
+        layer_weights & l = m.w.layers[il];
+        if (hp.c2p) {
+            l.pos_key = ggml_new_tensor_2d(m.ctx_positions, GGML_TYPE_F32, hp.hidden_size, 2 * hp.att_span);
+            ggml_format_name(l.pos_key, "pos_key-%d", (int) il);
+        }
+        if (hp.p2c) {
+            l.pos_query = ggml_new_tensor_2d(m.ctx_positions, GGML_TYPE_F32, hp.hidden_size, 2 * hp.att_span);
+            ggml_format_name(l.pos_query, "pos_query-%d", (int) il);
+        }
+    }
+    ggml_backend_buffer_t buffer = ggml_backend_alloc_ctx_tensors_from_buft(m.ctx_positions, ggml_backend_dev_buffer_type(m.device));
+    require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the position projections");
+    m.buffers.push_back(buffer);
+
+    const size_t nodes = graph_size(hp);
+    ggml_init_params graph_params{ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true};
+    ggml_context * ctx = ggml_init(graph_params);
+    require(ctx != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
+    try {
+        ggml_cgraph * graph = ggml_new_graph_custom(ctx, nodes, false);
+        ggml_tensor * rows = nullptr;
+        build_position_graph(ctx, graph, m, &rows);
+        std::vector<int32_t> all_rows(2 * hp.att_span);
+        for (size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = (int32_t) i;
+        run_graph_once(m, graph, ctx, {{rows, all_rows}});
+    } catch (...) {
+        ggml_free(ctx);
+        throw;
+    }
+    ggml_free(ctx);
+}
+
+} // namespace
+
+ggml_backend_t init_backend(ggml_backend_dev_t dev) {
+    ggml_backend_t backend = ggml_backend_dev_init(dev, nullptr);
+    require(backend != nullptr, DEBERTA_STATUS_BACKEND_ERROR,
+            std::string("cannot initialize ggml device ") + ggml_backend_dev_name(dev));
+    return backend;
+}
+
+std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t device, bool use_mmap) {
+    gguf_file file(path);
+    auto m = std::make_unique<deberta_model>();
+    m->path = path;
+    m->name = file.get_string("general.name", "");
+    m->hp = read_hparams(file);
+    m->device = pick_device(device);
+    m->device_name = ggml_backend_dev_name(m->device);
+
+    ggml_init_params params{ggml_tensor_overhead() * (file.tensors().size() + 1), nullptr, true};
+    m->ctx_weights = ggml_init(params);
+    require(m->ctx_weights != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
+    tensor_binder binder(file, m->ctx_weights);
+    bind_weights(*m, binder);
+    if (binder.bound().size() != file.tensors().size()) {
+        log(DEBERTA_LOG_WARN, path + ": " + std::to_string(file.tensors().size() - binder.bound().size()) +
+                                  " tensors in the file are not used by this model");
+    }
+    if (use_mmap) map_tensors(*m, file, binder.bound());
+    read_tensors(*m, file, binder.bound());
+    compute_position_projections(*m);
+    return m;
+}
+
+} // namespace deberta
+
+deberta_model::~deberta_model() {
+    for (ggml_backend_buffer_t b : buffers) ggml_backend_buffer_free(b);
+    if (ctx_positions) ggml_free(ctx_positions);
+    if (ctx_weights) ggml_free(ctx_weights);
+}
+
+size_t deberta_model::weights_size() const {
+    size_t total = 0;
+    for (ggml_backend_buffer_t b : buffers) total += ggml_backend_buffer_get_size(b);
+    return total;
+}
