@@ -205,9 +205,13 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
     if (out.end_logits) checked_size(out.end_logits_size, n, "end_logits");
 
     const graph_shape shape{S, T, out.hidden_states != nullptr, want_head};
-    if (!c.graph || !(shape == c.shape)) build_cached_graph(c, shape);
-
     ggml_backend_sched_t sched = c.backends->sched();
+    if (!c.graph || !(shape == c.shape)) {
+        build_cached_graph(c, shape);
+        // The allocator keeps per-node state from the graph it last saw; a new graph gets a fresh plan (within
+        // the buffers reserved at creation, which only grow if this shape needs more).
+        require(ggml_backend_sched_reserve(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot reserve the graph");
+    }
     ggml_backend_sched_reset(sched);
     require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
 
