@@ -2,7 +2,7 @@
  * deberta.h: the public C API of libdeberta, DeBERTa-v2/v3 inference on ggml.
  *
  * Conventions
- *  - Opaque handles; every object is created by a *_load/*_create call and released by its *_free.
+ *  - Opaque handles; every object comes from a load or create call and is released by its free call.
  *  - Every function that can fail returns deberta_status; on failure deberta_last_error() returns a
  *    message for the calling thread. No function aborts or throws into the host.
  *  - Params structs come from *_default_params(); change only the fields you need.

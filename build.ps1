@@ -1,0 +1,26 @@
+#!/usr/bin/env pwsh
+# Build, test and pack DebertaGgml. On Linux: `dotnet tool restore; dotnet pwsh build.ps1 [-Target build|test|pack|all]`.
+# The native library is built by CMake from inside `dotnet build` (bindings/DebertaGgml.Native).
+param(
+    [ValidateSet('build', 'test', 'pack', 'all')]
+    [string]$Target = 'all',
+    [string]$Configuration = 'Release'
+)
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+
+function Invoke-Step([string]$Name, [scriptblock]$Body) {
+    Write-Host "==> $Name"
+    & $Body
+    if ($LASTEXITCODE -ne 0) { throw "$Name failed with exit code $LASTEXITCODE" }
+}
+
+if ($Target -in 'build', 'all') {
+    Invoke-Step 'build' { dotnet build DebertaGgml.sln -c $Configuration }
+}
+if ($Target -in 'test', 'all') {
+    Invoke-Step 'test' { dotnet test DebertaGgml.sln -c $Configuration }
+}
+if ($Target -in 'pack', 'all') {
+    Invoke-Step 'pack' { dotnet pack DebertaGgml.sln -c $Configuration -o artifacts/packages }
+}

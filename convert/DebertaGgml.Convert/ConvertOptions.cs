@@ -1,0 +1,28 @@
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Convert;
+
+/// <summary>How to convert. <see cref="Type"/> applies to weight matrices; vectors (norms, biases) always stay F32.</summary>
+public sealed record ConvertOptions
+{
+    public GgmlType Type { get; init; } = GgmlType.F32;
+    /// <summary>Type of the embedding tables, when they should keep more precision than <see cref="Type"/>.</summary>
+    public GgmlType? EmbeddingType { get; init; }
+    /// <summary>Type of the task head matrices, when they should keep more precision than <see cref="Type"/>.</summary>
+    public GgmlType? HeadType { get; init; }
+    /// <summary>general.name; defaults to the checkpoint folder's name.</summary>
+    public string? Name { get; init; }
+    public IProgress<ConvertProgress>? Progress { get; init; }
+}
+
+/// <summary>Reported after each tensor is written.</summary>
+public sealed record ConvertProgress(int Done, int Total, string TensorName);
+
+/// <summary>What a conversion produced.</summary>
+public sealed record ConvertResult(
+    string OutputPath,
+    int TensorCount,
+    IReadOnlyDictionary<GgmlType, int> TensorsByType,
+    long InputBytes,
+    long OutputBytes,
+    IReadOnlyList<string> Warnings);

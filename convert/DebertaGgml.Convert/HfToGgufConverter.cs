@@ -1,0 +1,112 @@
+using DebertaGgml.Convert.Checkpoints;
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Convert;
+
+/// <summary>Converts a HuggingFace DeBERTa-v2/v3 model folder to one GGUF file (docs/gguf.md).</summary>
+public static class HfToGgufConverter
+{
+    public const string ConfigFile = "config.json";
+
+    public static ConvertResult Convert(string hfFolder, string outPath, ConvertOptions? options = null)
+    {
+        options ??= new ConvertOptions();
+        if (!Directory.Exists(hfFolder)) throw new ConvertException(hfFolder, "model folder does not exist");
+        string configPath = Path.Combine(hfFolder, ConfigFile);
+        if (!File.Exists(configPath)) throw new ConvertException(configPath, "config.json not found");
+        var config = DebertaConfig.Load(configPath);
+        if (config.ModelType != GgufKeys.ArchitectureName)
+            throw new ConvertException(configPath, $"model_type '{config.ModelType}' is not supported (expected '{GgufKeys.ArchitectureName}')");
+
+        using var checkpoint = CheckpointLoader.Open(hfFolder);
+        var (head, architecture) = ResolveHead(config, configPath, checkpoint);
+        var plan = Plan(config, head, checkpoint, hfFolder, out var warnings);
+
+        var writer = new GgufWriter();
+        string name = options.Name ?? new DirectoryInfo(hfFolder).Name;
+        ModelMetadata.Write(writer, config, head, architecture, name, options.Type);
+        var planned = plan.Select(p => (p.Source, Info: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
+            TypePolicy.Choose(p.Mapping.Role, p.Mapping.Dimensions[0], options)))).ToList();
+
+        AtomicFile.Write(outPath, stream =>
+        {
+            writer.WriteHeader(stream);
+            for (int i = 0; i < planned.Count; i++)
+            {
+                var (source, info) = planned[i];
+                WriteTensor(writer, checkpoint, source, info);
+                options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, info.Name));
+            }
+            writer.Complete();
+        });
+
+        return new ConvertResult(
+            Path.GetFullPath(outPath),
+            planned.Count,
+            planned.GroupBy(p => p.Info.Type).ToDictionary(g => g.Key, g => g.Count()),
+            planned.Sum(p => p.Source.ElementCount * CheckpointTensor.ElementBytes(p.Source.Type)),
+            new FileInfo(outPath).Length,
+            warnings);
+    }
+
+    private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info)
+    {
+        var values = new float[source.ElementCount];
+        checkpoint.ReadFloat32(source, values);
+        long rowLength = info.Dimensions[0];
+        var encoded = new byte[info.ByteSize];
+        TensorEncoder.Encode(info.Type, values, values.Length / rowLength, rowLength, encoded);
+        writer.WriteTensorData(encoded);
+    }
+
+    private static (DebertaHead Head, string Architecture) ResolveHead(DebertaConfig config, string configPath, ICheckpoint checkpoint)
+    {
+        if (config.Architectures.Count == 0)
+        {
+            var inferred = DebertaHeads.Infer(checkpoint.Tensors.Keys);
+            return (inferred, DebertaHeads.Architecture(inferred));
+        }
+        string architecture = config.Architectures[0];
+        return DebertaHeads.TryFromArchitecture(architecture, out var head)
+            ? (head, architecture)
+            : throw new ConvertException(configPath,
+                $"architecture '{architecture}' is not supported (supported: {string.Join(", ", DebertaHeads.SupportedArchitectures)})");
+    }
+
+    /// <summary>Pairs every tensor the config calls for with its checkpoint tensor, checking presence and shape.</summary>
+    private static List<(TensorMapping Mapping, CheckpointTensor Source)> Plan(DebertaConfig config, DebertaHead head,
+        ICheckpoint checkpoint, string folder, out List<string> warnings)
+    {
+        var mappings = TensorMap.Build(config, head, TensorMap.LabelCount(config, head));
+        var plan = new List<(TensorMapping, CheckpointTensor)>();
+        var used = new HashSet<string>();
+        foreach (var mapping in mappings)
+        {
+            string? name = TensorMap.Resolve(mapping.HfName, checkpoint.Tensors);
+            if (name == null)
+                throw new ConvertException(Path.Combine(folder, checkpoint.Description),
+                    $"missing tensor '{mapping.HfName}' (GGUF '{mapping.GgufName}'), which config.json calls for");
+            var source = checkpoint.Tensors[name];
+            if (!source.Shape.SequenceEqual(mapping.HfShape))
+                throw new ConvertException(source.File,
+                    $"tensor '{name}' has shape {source.ShapeText} but config.json implies [{string.Join(", ", mapping.HfShape)}]");
+            if (source.Type == SourceType.Unsupported)
+                throw new ConvertException(source.File, $"tensor '{name}' has dtype {source.TypeName}; only F32, F16 and BF16 are supported");
+            used.Add(name);
+            plan.Add((mapping, source));
+        }
+        bool tiedDecoder = head == DebertaHead.MaskedLM && config.TieWordEmbeddings;
+        warnings = checkpoint.Tensors.Keys
+            .Where(n => !used.Contains(n) && !IsAlias(n, tiedDecoder))
+            .Order(StringComparer.Ordinal)
+            .Select(n => $"unused checkpoint tensor '{n}'")
+            .ToList();
+        return plan;
+    }
+
+    private static bool IsAlias(string name, bool tiedDecoder)
+    {
+        string bare = name.StartsWith("deberta.") ? name["deberta.".Length..] : name;
+        return TensorMap.IgnoredNames.Contains(bare) || (tiedDecoder && TensorMap.DecoderWeightNames.Contains(name));
+    }
+}

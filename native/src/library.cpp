@@ -1,0 +1,308 @@
+// Library-level entry points: ABI check, versions, devices, layout table, self-test, tensor types.
+#include "deberta.h"
+#include "errors.h"
+#include "ggml_decls.h"
+
+#include <dlfcn.h>
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace deberta {
+
+namespace {
+
+// The ggml build we were written against (LLamaSharp.Backend.Cpu 0.30.0).
+constexpr const char * kExpectedGgmlVersion = "0.18.0";
+constexpr const char * kExpectedGgmlCommit = "815a2a591";
+constexpr size_t kExpectedTensorOverhead = 368;
+
+std::once_flag g_init_once;
+deberta_status g_init_status = DEBERTA_STATUS_OK;
+std::string g_init_error;
+std::string g_cpu_variant = "unknown";
+
+void forward_ggml_log(ggml_log_level level, const char * text, void *) {
+    if (!text || level == GGML_LOG_LEVEL_NONE) return;
+    std::string line(text);
+    while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+    if (line.empty()) return;
+    deberta_log_level ours = level >= GGML_LOG_LEVEL_ERROR  ? DEBERTA_LOG_ERROR
+                             : level == GGML_LOG_LEVEL_WARN ? DEBERTA_LOG_WARN
+                             : level == GGML_LOG_LEVEL_INFO ? DEBERTA_LOG_INFO
+                                                            : DEBERTA_LOG_DEBUG;
+    log(ours, "ggml: " + line);
+}
+
+// ggml calls abort() after this returns; throwing unwinds to the guarded() boundary instead. Works
+// on the thread that called into ggml only, hence every input is validated first.
+void throw_on_ggml_abort(const char * message) {
+    throw Error(DEBERTA_STATUS_INTERNAL_ERROR, std::string("ggml aborted: ") + (message ? message : ""));
+}
+
+std::string detect_cpu_variant() {
+    Dl_info info{};
+    if (!dladdr(reinterpret_cast<void *>(&ggml_backend_cpu_init), &info) || !info.dli_fname) return "unknown";
+    std::string path(info.dli_fname);
+    auto slash = path.find_last_of('/');
+    if (slash == std::string::npos) return "unknown";
+    std::string dir = path.substr(0, slash);
+    std::string name = dir.substr(dir.find_last_of('/') + 1);
+    for (const char * known : {"avx512", "avx2", "avx", "noavx"})
+        if (name == known) return name;
+    return "unknown";
+}
+
+void check_abi() {
+    std::string version = ggml_version() ? ggml_version() : "";
+    std::string commit = ggml_commit() ? ggml_commit() : "";
+    size_t overhead = ggml_tensor_overhead();
+    if (version != kExpectedGgmlVersion || commit.rfind(kExpectedGgmlCommit, 0) != 0 ||
+        overhead != kExpectedTensorOverhead) {
+        fail(DEBERTA_STATUS_ABI_MISMATCH,
+             std::string("ggml ABI mismatch: expected version ") + kExpectedGgmlVersion + ", commit " +
+                 kExpectedGgmlCommit + ", tensor overhead " + std::to_string(kExpectedTensorOverhead) +
+                 "; found version " + version + ", commit " + commit + ", tensor overhead " +
+                 std::to_string(overhead));
+    }
+    const ggml_type_traits * q8 = ggml_get_type_traits(GGML_TYPE_Q8_0);
+    if (!q8 || !q8->type_name || std::strcmp(q8->type_name, "q8_0") != 0 || q8->blck_size != 32 ||
+        q8->type_size != 34 || !q8->to_float) {
+        fail(DEBERTA_STATUS_ABI_MISMATCH, "ggml ABI mismatch: ggml_type_traits layout differs from ours");
+    }
+}
+
+void initialize() {
+    try {
+        check_abi();
+        ggml_log_set(forward_ggml_log, nullptr);
+        ggml_set_abort_callback(throw_on_ggml_abort);
+        g_cpu_variant = detect_cpu_variant();
+        require(ggml_backend_dev_count() > 0, DEBERTA_STATUS_BACKEND_ERROR, "ggml reports no devices");
+        log(DEBERTA_LOG_INFO, "ggml " + std::string(ggml_version()) + " (" + ggml_commit() + "), CPU variant " +
+                                  g_cpu_variant);
+    } catch (const Error & e) {
+        g_init_status = e.status();
+        g_init_error = e.what();
+    }
+}
+
+const ggml_type_traits * supported_type(int32_t type) {
+    switch (type) {
+        case DEBERTA_TYPE_F32: case DEBERTA_TYPE_F16: case DEBERTA_TYPE_BF16:
+        case DEBERTA_TYPE_Q4_0: case DEBERTA_TYPE_Q4_1: case DEBERTA_TYPE_Q5_0: case DEBERTA_TYPE_Q5_1:
+        case DEBERTA_TYPE_Q8_0: case DEBERTA_TYPE_Q4_K: case DEBERTA_TYPE_Q5_K: case DEBERTA_TYPE_Q6_K:
+            return ggml_get_type_traits(static_cast<ggml_type>(type));
+        default:
+            return nullptr;
+    }
+}
+
+ggml_backend_dev_t device_at(int32_t index) {
+    if (index < 0 || static_cast<size_t>(index) >= ggml_backend_dev_count()) return nullptr;
+    return ggml_backend_dev_get(static_cast<size_t>(index));
+}
+
+}  // namespace
+
+void ensure_initialized() {
+    std::call_once(g_init_once, initialize);
+    if (g_init_status != DEBERTA_STATUS_OK) fail(g_init_status, g_init_error);
+}
+
+}  // namespace deberta
+
+using namespace deberta;
+
+extern "C" {
+
+const char * deberta_version(void) { return "0.1.0"; }
+
+deberta_status deberta_init(void) {
+    return guarded([] { ensure_initialized(); });
+}
+
+const char * deberta_ggml_version(void) { return ggml_version(); }
+const char * deberta_ggml_commit(void) { return ggml_commit(); }
+
+const char * deberta_cpu_variant(void) {
+    if (deberta_init() != DEBERTA_STATUS_OK) return "unknown";
+    return g_cpu_variant.c_str();
+}
+
+int32_t deberta_device_count(void) {
+    if (deberta_init() != DEBERTA_STATUS_OK) return 0;
+    return static_cast<int32_t>(ggml_backend_dev_count());
+}
+
+const char * deberta_device_name(int32_t index) {
+    if (deberta_init() != DEBERTA_STATUS_OK) return nullptr;
+    ggml_backend_dev_t dev = device_at(index);
+    return dev ? ggml_backend_dev_name(dev) : nullptr;
+}
+
+const char * deberta_device_description(int32_t index) {
+    if (deberta_init() != DEBERTA_STATUS_OK) return nullptr;
+    ggml_backend_dev_t dev = device_at(index);
+    return dev ? ggml_backend_dev_description(dev) : nullptr;
+}
+
+int64_t deberta_abi_layout(const char * name) {
+    if (!name) return -1;
+#define STRUCT(s) {#s, sizeof(s)},
+#define FIELD(s, f) {#s "." #f, offsetof(s, f)},
+    static const struct { const char * name; size_t value; } table[] = {
+        STRUCT(deberta_model_params)
+        FIELD(deberta_model_params, device)
+        FIELD(deberta_model_params, use_mmap)
+        STRUCT(deberta_model_info)
+        FIELD(deberta_model_info, head)
+        FIELD(deberta_model_info, vocab_size)
+        FIELD(deberta_model_info, hidden_size)
+        FIELD(deberta_model_info, embedding_size)
+        FIELD(deberta_model_info, num_hidden_layers)
+        FIELD(deberta_model_info, num_attention_heads)
+        FIELD(deberta_model_info, intermediate_size)
+        FIELD(deberta_model_info, max_position_embeddings)
+        FIELD(deberta_model_info, type_vocab_size)
+        FIELD(deberta_model_info, num_labels)
+        FIELD(deberta_model_info, relative_attention)
+        FIELD(deberta_model_info, position_buckets)
+        FIELD(deberta_model_info, max_relative_positions)
+        FIELD(deberta_model_info, position_biased_input)
+        FIELD(deberta_model_info, max_sequence_length)
+        FIELD(deberta_model_info, layer_norm_eps)
+        STRUCT(deberta_context_params)
+        FIELD(deberta_context_params, n_threads)
+        FIELD(deberta_context_params, max_batch)
+        FIELD(deberta_context_params, max_tokens)
+        STRUCT(deberta_batch)
+        FIELD(deberta_batch, input_ids)
+        FIELD(deberta_batch, attention_mask)
+        FIELD(deberta_batch, token_type_ids)
+        FIELD(deberta_batch, n_batch)
+        FIELD(deberta_batch, n_choices)
+        FIELD(deberta_batch, n_tokens)
+        STRUCT(deberta_outputs)
+        FIELD(deberta_outputs, last_hidden_state)
+        FIELD(deberta_outputs, last_hidden_state_size)
+        FIELD(deberta_outputs, hidden_states)
+        FIELD(deberta_outputs, hidden_states_size)
+        FIELD(deberta_outputs, logits)
+        FIELD(deberta_outputs, logits_size)
+        FIELD(deberta_outputs, start_logits)
+        FIELD(deberta_outputs, start_logits_size)
+        FIELD(deberta_outputs, end_logits)
+        FIELD(deberta_outputs, end_logits_size)
+    };
+#undef STRUCT
+#undef FIELD
+    for (const auto & entry : table)
+        if (std::strcmp(entry.name, name) == 0) return static_cast<int64_t>(entry.value);
+    return -1;
+}
+
+deberta_status deberta_selftest_matmul(const float * a, const float * b, float * out, int32_t m, int32_t n,
+                                       int32_t k, int32_t n_threads) {
+    return guarded([&] {
+        ensure_initialized();
+        DEBERTA_CHECK_ARG(a && b && out, "a, b and out must not be NULL");
+        DEBERTA_CHECK_ARG(m > 0 && n > 0 && k > 0 && m <= 4096 && n <= 4096 && k <= 4096,
+                          "m, n and k must be in 1..4096");
+        DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= 512, "n_threads must be in 1..512");
+
+        ggml_init_params params{ggml_tensor_overhead() * 8 + ggml_graph_overhead_custom(16, false), nullptr, true};
+        ggml_context * ctx = ggml_init(params);
+        require(ctx != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
+        ggml_backend_t backend = nullptr;
+        ggml_backend_buffer_t buffer = nullptr;
+        auto cleanup = [&] {
+            if (buffer) ggml_backend_buffer_free(buffer);
+            if (backend) ggml_backend_free(backend);
+            ggml_free(ctx);
+        };
+        try {
+            // ggml's mul_mat(x, y) contracts ne0 of both: result[j][i] = x_i . y_j, so put b first to get
+            // out[i][j] = a_i . b_j in row-major order.
+            ggml_tensor * ta = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, m);
+            ggml_tensor * tb = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, n);
+            ggml_tensor * tout = ggml_mul_mat(ctx, tb, ta);  // ne = [n, m]
+            ggml_set_name(tout, "selftest_out");
+            ggml_cgraph * graph = ggml_new_graph_custom(ctx, 16, false);
+            ggml_build_forward_expand(graph, tout);
+
+            backend = ggml_backend_cpu_init();
+            require(backend != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "CPU backend init failed");
+            ggml_backend_cpu_set_n_threads(backend, n_threads);
+            buffer = ggml_backend_alloc_ctx_tensors(ctx, backend);
+            require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate self-test tensors");
+            ggml_backend_tensor_set(ta, a, 0, sizeof(float) * size_t(m) * size_t(k));
+            ggml_backend_tensor_set(tb, b, 0, sizeof(float) * size_t(n) * size_t(k));
+            require(ggml_backend_graph_compute(backend, graph) == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
+                    "self-test graph failed");
+            ggml_backend_tensor_get(tout, out, 0, sizeof(float) * size_t(m) * size_t(n));
+        } catch (...) {
+            cleanup();
+            throw;
+        }
+        cleanup();
+    });
+}
+
+const char * deberta_type_name(int32_t type) {
+    const ggml_type_traits * traits = supported_type(type);
+    return traits ? traits->type_name : nullptr;
+}
+
+int64_t deberta_type_block_size(int32_t type) {
+    const ggml_type_traits * traits = supported_type(type);
+    return traits ? traits->blck_size : 0;
+}
+
+size_t deberta_type_row_size(int32_t type, int64_t n_per_row) {
+    const ggml_type_traits * traits = supported_type(type);
+    if (!traits || n_per_row <= 0 || n_per_row % traits->blck_size != 0) return 0;
+    return traits->type_size * static_cast<size_t>(n_per_row / traits->blck_size);
+}
+
+deberta_status deberta_quantize(int32_t type, const float * src, void * dst, int64_t n_rows, int64_t n_per_row,
+                                size_t dst_size, size_t * written) {
+    return guarded([&] {
+        ensure_initialized();
+        if (written) *written = 0;
+        DEBERTA_CHECK_ARG(supported_type(type) != nullptr, "unsupported tensor type " + std::to_string(type));
+        DEBERTA_CHECK_ARG(src && dst, "src and dst must not be NULL");
+        DEBERTA_CHECK_ARG(n_rows > 0 && n_per_row > 0, "n_rows and n_per_row must be positive");
+        size_t row_size = deberta_type_row_size(type, n_per_row);
+        DEBERTA_CHECK_ARG(row_size != 0, std::string("row length ") + std::to_string(n_per_row) +
+                                             " is not a multiple of the block size of " + deberta_type_name(type));
+        DEBERTA_CHECK_ARG(static_cast<size_t>(n_rows) <= dst_size / row_size,
+                          "dst holds " + std::to_string(dst_size) + " bytes, " +
+                              std::to_string(row_size * static_cast<size_t>(n_rows)) + " needed");
+        size_t n = ggml_quantize_chunk(static_cast<ggml_type>(type), src, dst, 0, n_rows, n_per_row, nullptr);
+        if (written) *written = n;
+    });
+}
+
+deberta_status deberta_dequantize(int32_t type, const void * src, size_t src_size, float * dst, int64_t n) {
+    return guarded([&] {
+        ensure_initialized();
+        const ggml_type_traits * traits = supported_type(type);
+        DEBERTA_CHECK_ARG(traits != nullptr, "unsupported tensor type " + std::to_string(type));
+        DEBERTA_CHECK_ARG(src && dst, "src and dst must not be NULL");
+        DEBERTA_CHECK_ARG(n > 0 && n % traits->blck_size == 0, "n must be a positive multiple of the block size");
+        size_t needed = traits->type_size * static_cast<size_t>(n / traits->blck_size);
+        DEBERTA_CHECK_ARG(src_size >= needed,
+                          "src holds " + std::to_string(src_size) + " bytes, " + std::to_string(needed) + " needed");
+        if (type == DEBERTA_TYPE_F32) {
+            std::memcpy(dst, src, needed);
+        } else {
+            require(traits->to_float != nullptr, DEBERTA_STATUS_UNSUPPORTED, "no dequantizer for this type");
+            traits->to_float(src, dst, n);
+        }
+    });
+}
+
+}  // extern "C"

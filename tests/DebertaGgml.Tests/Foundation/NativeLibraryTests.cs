@@ -1,0 +1,94 @@
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json;
+using DebertaGgml.Native;
+using DebertaGgml.Tests.TestSupport;
+
+namespace DebertaGgml.Tests.Foundation;
+
+public class NativeLibraryTests
+{
+    [Fact]
+    public void ReportsTheGgmlBuildItWasWrittenFor()
+    {
+        var info = DebertaLibrary.GetInfo();
+        Assert.Equal("0.18.0", info.GgmlVersion);
+        Assert.StartsWith("815a2a591", info.GgmlCommit);
+        Assert.Contains(info.Devices, d => d.Name == "CPU");
+    }
+
+    [Fact]
+    public void PicksTheBestVariantThisProcessorSupports()
+    {
+        if (Environment.GetEnvironmentVariable(NativeLibraryLoader.VariantEnvironmentVariable) != null) return;
+        string expected = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported ? "avx512"
+            : Avx2.IsSupported ? "avx2" : Avx.IsSupported ? "avx" : "noavx";
+        Assert.Equal(expected, DebertaLibrary.GetInfo().CpuVariant);
+        Assert.Equal(expected, NativeLibraryLoader.VariantFolder(NativeLibraryLoader.Info.Variant));
+    }
+
+    [Theory]
+    [InlineData(1, 1, 1, 1)]
+    [InlineData(7, 5, 3, 2)]
+    [InlineData(33, 17, 65, 2)]
+    [InlineData(64, 128, 256, 1)]
+    public void SelfTestMatMulMatchesManagedProduct(int m, int n, int k, int threads)
+    {
+        var rng = new Random(m * 1000 + n * 10 + k);
+        float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] b = Enumerable.Range(0, n * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
+        float[] result = DebertaLibrary.SelfTestMatMul(a, b, m, n, k, threads);
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                double expected = 0;
+                for (int x = 0; x < k; x++) expected += (double)a[i * k + x] * b[j * k + x];
+                Assert.True(Math.Abs(expected - result[i * n + j]) < 1e-4 * Math.Max(1, Math.Sqrt(k)),
+                    $"[{i},{j}] expected {expected}, got {result[i * n + j]}");
+            }
+    }
+
+    [Fact]
+    public void InvalidArgumentsBecomeArgumentExceptionsWithTheNativeReason()
+    {
+        var e = Assert.Throws<ArgumentException>(() => DebertaLibrary.SelfTestMatMul([1f], [1f], 1, 1, 1, threads: 0));
+        Assert.Contains("n_threads", e.Message);
+    }
+
+    [Fact]
+    public void ForcedNoAvxVariantStillComputes()
+    {
+        var r = CliProcess.Run(["info", "--json"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "noavx" });
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        using var doc = JsonDocument.Parse(r.StdOut);
+        Assert.Equal("noavx", doc.RootElement.GetProperty("info").GetProperty("CpuVariant").GetString());
+        Assert.True(doc.RootElement.GetProperty("selfTest").GetBoolean());
+    }
+
+    [Fact]
+    public void UnknownForcedVariantIsAOneLineError()
+    {
+        var r = CliProcess.Run(["info"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "sse9" });
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("sse9", r.StdErr);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+    }
+
+    [Fact]
+    public void MissingNativeLibraryListsThePathsTried()
+    {
+        string dir = Directory.CreateTempSubdirectory("deberta-noruntime-").FullName;
+        try
+        {
+            foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
+                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
+            var r = CliProcess.Run(["info"], dll: Path.Combine(dir, "deberta.dll"));
+            Assert.Equal(1, r.ExitCode);
+            Assert.Contains("libdeberta", r.StdErr);
+            Assert.Contains(Path.Combine(dir, "runtimes", "linux-x64", "native", "libdeberta.so"), r.StdErr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
