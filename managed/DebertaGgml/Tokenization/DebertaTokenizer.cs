@@ -44,6 +44,38 @@ public sealed class DebertaTokenizer
     public static DebertaTokenizer FromTokenizerJson(string path, DebertaTokenizerOptions? options = null) =>
         FromModelData(ApplyOptions(TokenizerJsonReader.Read(path), options));
 
+    /// <summary>Loads the tokenizer.* keys of a GGUF model (docs/gguf.md).</summary>
+    public static DebertaTokenizer FromGguf(string path, DebertaTokenizerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        using var file = Gguf.GgufFile.Open(path);
+        return FromModelData(Gguf.GgufTokenizer.Read(file), options);
+    }
+
+    /// <summary>
+    /// Picks the reader by file: .gguf, tokenizer.json (.json), else spm.model; a folder means its spm.model,
+    /// or its tokenizer.json when there is no spm.model.
+    /// </summary>
+    public static DebertaTokenizer FromFile(string path, DebertaTokenizerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            string spm = Path.Combine(path, "spm.model");
+            string json = Path.Combine(path, "tokenizer.json");
+            if (File.Exists(spm)) return FromSentencePiece(spm, options);
+            if (File.Exists(json)) return FromTokenizerJson(json, options);
+            throw new FileNotFoundException($"folder '{path}' has neither spm.model nor tokenizer.json", path);
+        }
+        if (!File.Exists(path)) throw new FileNotFoundException($"tokenizer file '{path}' does not exist", path);
+        return Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".gguf" => FromGguf(path, options),
+            ".json" => FromTokenizerJson(path, options),
+            _ => FromSentencePiece(path, options),
+        };
+    }
+
     public static DebertaTokenizer FromModelData(TokenizerModelData data, DebertaTokenizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);

@@ -75,7 +75,7 @@ public class OffsetTests
             string expected = Normalize(span, lower);
             if (tokenizer.Data.Kinds[id] == PieceKind.Byte && !span.Contains("<0x"))
             {
-                byte value = Convert.ToByte(token.Substring(3, 2), 16);
+                byte value = System.Convert.ToByte(token.Substring(3, 2), 16);
                 if (!System.Text.Encoding.UTF8.GetBytes(expected).Contains(value)) problems.Add($"{where}: byte token '{token}' not in the UTF-8 of span '{span}'");
                 continue;
             }
