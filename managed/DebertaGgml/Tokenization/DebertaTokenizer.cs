@@ -95,17 +95,40 @@ public sealed class DebertaTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= EncodeOptions.Default;
-        var encoding = EncodeUnpadded(text, pair, options, withTokens: true);
+        var encoding = EncodeUnpadded(text, pair, options);
         return options.Padding == PaddingStrategy.MaxLength ? Pad(encoding, RequireMaxLength(options)) : encoding;
     }
 
-    /// <summary>Ids only (no token strings are built): the fast path for model input.</summary>
+    /// <summary>Ids only (no token strings, offsets or masks are built): the fast path for model input.</summary>
     public IReadOnlyList<int> EncodeToIds(string text, string? pair = null, EncodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= EncodeOptions.Default;
-        var encoding = EncodeUnpadded(text, pair, options, withTokens: false);
-        return options.Padding == PaddingStrategy.MaxLength ? Pad(encoding, RequireMaxLength(options)).Ids : encoding.Ids;
+        var first = new TokenSink(withTokens: false, withOffsets: false);
+        _pipeline.Encode(text, first);
+        TokenSink? second = null;
+        if (pair is not null)
+        {
+            second = new TokenSink(withTokens: false, withOffsets: false);
+            _pipeline.Encode(pair, second);
+        }
+        var window = TruncationPlan.Create(first.Count, second?.Count, options.AddSpecialTokens, options.Truncation,
+            options.MaxLength ?? Data.ModelMaxLength, options.Stride, returnOverflowing: false).Windows[0];
+        var ids = new List<int>(window.FirstCount + window.SecondCount + 3);
+        if (options.AddSpecialTokens) ids.Add(Data.ClsId);
+        ids.AddRange(first.Ids.Skip(window.FirstStart).Take(window.FirstCount));
+        if (options.AddSpecialTokens) ids.Add(Data.SepId);
+        if (second is not null)
+        {
+            ids.AddRange(second.Ids.Skip(window.SecondStart).Take(window.SecondCount));
+            if (options.AddSpecialTokens) ids.Add(Data.SepId);
+        }
+        if (options.Padding == PaddingStrategy.MaxLength)
+        {
+            int length = RequireMaxLength(options);
+            while (ids.Count < length) ids.Add(Data.PadId);
+        }
+        return ids;
     }
 
     /// <summary>Encodes texts (and optional pairs, same count) and pads them as <see cref="EncodeOptions.Padding"/> says.</summary>
@@ -118,7 +141,7 @@ public sealed class DebertaTokenizer
         for (int i = 0; i < texts.Count; i++)
         {
             if (texts[i] is null) throw new ArgumentNullException(nameof(texts), $"texts[{i}] is null");
-            encodings[i] = EncodeUnpadded(texts[i], pairs?[i], options, withTokens: true);
+            encodings[i] = EncodeUnpadded(texts[i], pairs?[i], options);
         }
         int target = options.Padding switch
         {
@@ -154,14 +177,14 @@ public sealed class DebertaTokenizer
     /// <summary>Writes the vocabulary and normalizer as an spm.model that loads back to the same tokenizer.</summary>
     public void WriteSentencePieceModel(Stream stream) => SentencePieceModelWriter.Write(Data, stream);
 
-    private Encoding EncodeUnpadded(string text, string? pair, EncodeOptions options, bool withTokens)
+    private Encoding EncodeUnpadded(string text, string? pair, EncodeOptions options)
     {
-        var first = new TokenSink(withTokens);
+        var first = new TokenSink(withTokens: true);
         _pipeline.Encode(text, first);
         TokenSink? second = null;
         if (pair is not null)
         {
-            second = new TokenSink(withTokens);
+            second = new TokenSink(withTokens: true);
             _pipeline.Encode(pair, second);
         }
         int? maxLength = options.MaxLength ?? Data.ModelMaxLength;
@@ -195,10 +218,10 @@ public sealed class DebertaTokenizer
             for (int i = start; i < start + count; i++)
             {
                 ids.Add(sink.Ids[i]);
-                tokens.Add(sink.Tokens?[i] ?? "");
+                tokens.Add(sink.Tokens![i]);
                 typeIds.Add(typeId);
                 special.Add(0);
-                offsets.Add(sink.Offsets[i]);
+                offsets.Add(sink.Offsets![i]);
                 sequenceIds.Add(typeId);
             }
         }

@@ -7,7 +7,7 @@ namespace DebertaGgml.Tokenization;
 /// </summary>
 internal static class PieceEmitter
 {
-    /// <param name="originStart">Per normalized byte, the start of its source in the original text.</param>
+    /// <param name="originStart">Per normalized byte, the start of its source in the original text (unused for an ids-only sink).</param>
     /// <param name="originEnd">Per normalized byte, the end of its source (equal to the start for inserted ▁).</param>
     public static void Emit(ReadOnlySpan<byte> normalized, ReadOnlySpan<int> originStart, ReadOnlySpan<int> originEnd,
         ReadOnlySpan<PieceSpan> pieces, TokenizerVocabulary vocabulary, bool byteFallback, TokenSink sink)
@@ -20,11 +20,11 @@ internal static class PieceEmitter
                 for (int k = piece.Start; k < piece.End; k++)
                 {
                     int byteId = vocabulary.ByteIds[normalized[k]];
-                    sink.Add(byteId, (originStart[k], originEnd[k]), vocabulary.Pieces[byteId]);
+                    sink.Add(byteId, sink.Offsets is null ? default : (originStart[k], originEnd[k]), vocabulary.Pieces[byteId]);
                 }
                 continue;
             }
-            var offset = (originStart[piece.Start], Math.Max(originStart[piece.Start], originEnd[piece.End - 1]));
+            var offset = sink.Offsets is null ? default : (originStart[piece.Start], Math.Max(originStart[piece.Start], originEnd[piece.End - 1]));
             string token = sink.Tokens is null ? ""
                 : unknown ? System.Text.Encoding.UTF8.GetString(normalized[piece.Start..piece.End])
                 : vocabulary.Pieces[piece.Id];

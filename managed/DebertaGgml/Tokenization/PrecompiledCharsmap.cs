@@ -11,11 +11,22 @@ internal sealed class PrecompiledCharsmap
     private readonly uint[] _units;
     private readonly byte[] _replacements;
 
+    // Lead bytes with no key starting with them: the common case for ASCII text, answered without a trie walk.
+    private readonly bool[] _noKeyStartsWith = new bool[256];
+
     private PrecompiledCharsmap(uint[] units, byte[] replacements)
     {
         _units = units;
         _replacements = replacements;
+        uint root = Offset(units[0]);
+        for (int b = 0; b < 256; b++)
+        {
+            uint node = root ^ (uint)b;
+            _noKeyStartsWith[b] = node >= (uint)units.Length || Label(units[node]) != (uint)b;
+        }
     }
+
+    public bool CannotStartKey(byte lead) => _noKeyStartsWith[lead];
 
     public static PrecompiledCharsmap? Parse(byte[] blob)
     {

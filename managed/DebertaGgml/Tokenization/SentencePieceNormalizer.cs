@@ -13,14 +13,14 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
     private static ReadOnlySpan<byte> ReplacementCharacter => "\uFFFD"u8;
 
     /// <summary>
-    /// Normalizes <paramref name="input"/> into <paramref name="output"/>. <paramref name="unitStart"/>/<paramref name="unitEnd"/>
+    /// Normalizes <paramref name="input"/> into <paramref name="output"/>. When given, <paramref name="unitStart"/>/<paramref name="unitEnd"/>
     /// get, per output byte, the input byte range [start, end) of the unit that produced it (empty for the dummy prefix).
     /// </summary>
-    public void Normalize(ReadOnlySpan<byte> input, GrowableArray<byte> output, GrowableArray<int> unitStart, GrowableArray<int> unitEnd)
+    public void Normalize(ReadOnlySpan<byte> input, GrowableArray<byte> output, GrowableArray<int>? unitStart, GrowableArray<int>? unitEnd)
     {
         output.Clear();
-        unitStart.Clear();
-        unitEnd.Clear();
+        unitStart?.Clear();
+        unitEnd?.Clear();
         int consumed = 0;
         if (removeExtraWhitespaces)
         {
@@ -48,12 +48,7 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
                 foreach (byte b in piece)
                 {
                     if (b == (byte)' ') Append(SpaceSymbol, consumed, consumed + length, output, unitStart, unitEnd);
-                    else
-                    {
-                        output.Add(b);
-                        unitStart.Add(consumed);
-                        unitEnd.Add(consumed + length);
-                    }
+                    else Append(b, consumed, consumed + length, output, unitStart, unitEnd);
                 }
                 previousIsSpace = piece[^1] == (byte)' ';
             }
@@ -67,8 +62,8 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
             {
                 int length = output.Count - SpaceSymbol.Length;
                 output.Truncate(length);
-                unitStart.Truncate(length);
-                unitEnd.Truncate(length);
+                unitStart?.Truncate(length);
+                unitEnd?.Truncate(length);
             }
         }
     }
@@ -76,10 +71,16 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
     /// <summary>Replacement for the longest charsmap key at the start of <paramref name="input"/>, else its first character.</summary>
     private int NormalizePrefix(ReadOnlySpan<byte> input, out ReadOnlySpan<byte> replacement)
     {
-        if (charsmap is not null)
+        byte lead = input[0];
+        if (charsmap is not null && !charsmap.CannotStartKey(lead))
         {
             int matched = charsmap.LongestMatch(input, out replacement);
             if (matched > 0) return matched;
+        }
+        if (lead < 0x80)
+        {
+            replacement = input[..1];
+            return 1;
         }
         if (Rune.DecodeFromUtf8(input, out _, out int consumed) != System.Buffers.OperationStatus.Done)
         {
@@ -91,13 +92,16 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
         return consumed;
     }
 
-    private static void Append(ReadOnlySpan<byte> bytes, int start, int end, GrowableArray<byte> output, GrowableArray<int> unitStart, GrowableArray<int> unitEnd)
+    private static void Append(ReadOnlySpan<byte> bytes, int start, int end, GrowableArray<byte> output, GrowableArray<int>? unitStart, GrowableArray<int>? unitEnd)
     {
-        foreach (byte b in bytes)
-        {
-            output.Add(b);
-            unitStart.Add(start);
-            unitEnd.Add(end);
-        }
+        foreach (byte b in bytes) Append(b, start, end, output, unitStart, unitEnd);
+    }
+
+    private static void Append(byte b, int start, int end, GrowableArray<byte> output, GrowableArray<int>? unitStart, GrowableArray<int>? unitEnd)
+    {
+        output.Add(b);
+        if (unitStart is null) return;
+        unitStart.Add(start);
+        unitEnd!.Add(end);
     }
 }

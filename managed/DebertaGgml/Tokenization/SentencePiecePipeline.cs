@@ -82,12 +82,18 @@ internal sealed class SentencePiecePipeline : ITextPipeline
 
     private void EncodeChunk(string working, int start, int end, int[]? originStart, int[]? originEnd, TokenSink sink, Workspace workspace)
     {
+        bool withOffsets = sink.Offsets is not null;
         var source = workspace.Source;
-        source.Load(working, start, end, originStart, originEnd);
+        source.Load(working, start, end, originStart, originEnd, withOffsets);
         var normalized = workspace.Normalized;
-        _normalizer.Normalize(source.Bytes.AsSpan(), normalized, workspace.UnitStart, workspace.UnitEnd);
+        _normalizer.Normalize(source.Bytes.AsSpan(), normalized, withOffsets ? workspace.UnitStart : null, withOffsets ? workspace.UnitEnd : null);
         var pieces = workspace.Pieces;
         _model.Encode(normalized.AsSpan(), pieces);
+        if (!withOffsets)
+        {
+            PieceEmitter.Emit(normalized.AsSpan(), default, default, pieces.AsSpan(), _vocabulary, _byteFallback, sink);
+            return;
+        }
 
         // Resolve each normalized byte to the original-text span of the unit it came from.
         int inputLength = source.Bytes.Count;

@@ -14,11 +14,19 @@ internal sealed class Utf8Source
 
     /// <param name="text">Working text (the input, or its lowercased copy).</param>
     /// <param name="charOriginStart">Per char of <paramref name="text"/>, its start in the original; null when text is the original.</param>
-    public void Load(string text, int start, int end, int[]? charOriginStart, int[]? charOriginEnd)
+    public void Load(string text, int start, int end, int[]? charOriginStart, int[]? charOriginEnd, bool withOrigins)
     {
         Bytes.Clear();
         OriginStart.Clear();
         OriginEnd.Clear();
+        if (!withOrigins)
+        {
+            // The default UTF-8 encoder also writes U+FFFD for lone surrogates.
+            var span = text.AsSpan(start, end - start);
+            var target = Bytes.Resize(System.Text.Encoding.UTF8.GetMaxByteCount(span.Length));
+            Bytes.Truncate(System.Text.Encoding.UTF8.GetBytes(span, target));
+            return;
+        }
         Span<byte> buffer = stackalloc byte[4];
         for (int i = start; i < end;)
         {
