@@ -82,7 +82,7 @@ public class GgufAndCliTests : IDisposable
             var line = RunCli(tokenizer, [(item.GetProperty("text").GetString()!, OptionalString(item, "text_pair"))], options).Single();
             log.Check($"truncation {item.GetProperty("strategy").GetString()} {options.MaxLength}", Ints(item.GetProperty("result").GetProperty("input_ids")), Ints(line.GetProperty("input_ids")));
         }
-        foreach (var single in variant.GetProperty("singles").EnumerateArray().Take(20))
+        foreach (var single in variant.GetProperty("singles").EnumerateArray())
         {
             var line = RunCli(tokenizer, [(single.GetProperty("text").GetString()!, null)], new EncodeOptions()).Single();
             log.Check("tokens", ["[CLS]", .. Strings(single.GetProperty("tokens")), "[SEP]"], Strings(line.GetProperty("tokens")));
