@@ -5,4 +5,5 @@ var root = new RootCommand("DeBERTa-v2/v3 inference on ggml: convert, inspect, t
 // One line per command; each command lives in Commands/.
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(EvalCommand.Create());
+root.Subcommands.Add(TokenizeCommand.Create());
 return root.Parse(args).Invoke();
