@@ -12,6 +12,8 @@ public sealed record ConvertOptions
     public GgmlType? HeadType { get; init; }
     /// <summary>general.name; defaults to the checkpoint folder's name.</summary>
     public string? Name { get; init; }
+    /// <summary>Weights file to read instead of the first found (model.safetensors, index, pytorch_model.bin).</summary>
+    public string? WeightsFile { get; init; }
     public IProgress<ConvertProgress>? Progress { get; init; }
 }
 

@@ -18,7 +18,7 @@ public static class HfToGgufConverter
         if (config.ModelType != GgufKeys.ArchitectureName)
             throw new ConvertException(configPath, $"model_type '{config.ModelType}' is not supported (expected '{GgufKeys.ArchitectureName}')");
 
-        using var checkpoint = CheckpointLoader.Open(hfFolder);
+        using var checkpoint = CheckpointLoader.Open(hfFolder, options.WeightsFile);
         var (head, architecture) = ResolveHead(config, configPath, checkpoint);
         var plan = Plan(config, head, checkpoint, hfFolder, out var warnings);
 
