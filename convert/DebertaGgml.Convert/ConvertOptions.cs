@@ -20,7 +20,7 @@ public sealed record ConvertOptions
 /// <summary>Reported after each tensor is written.</summary>
 public sealed record ConvertProgress(int Done, int Total, string TensorName);
 
-/// <summary>What a conversion produced.</summary>
+/// <summary>What a conversion produced: <see cref="InputBytes"/> counts the source tensors' bytes, <see cref="OutputBytes"/> the written file.</summary>
 public sealed record ConvertResult(
     string OutputPath,
     int TensorCount,

@@ -1,0 +1,58 @@
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Convert;
+
+/// <summary>
+/// Re-encodes the tensors of an F32/F16/BF16 GGUF to another type with the converter's policy, copying all
+/// metadata (general.file_type updated). Tensors are streamed one at a time.
+/// </summary>
+public static class GgufRequantizer
+{
+    public static ConvertResult Requantize(string inPath, string outPath, ConvertOptions options)
+    {
+        if (!File.Exists(inPath)) throw new ConvertException(inPath, "GGUF file does not exist");
+        if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath)) throw new ConvertException(outPath, "output must differ from the input");
+        GgufFile input;
+        try
+        {
+            input = GgufFile.Open(inPath);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ConvertException(inPath, e.Message.StartsWith(inPath) ? e.Message[(inPath.Length + 2)..] : e.Message, e);
+        }
+        using (input)
+        {
+            var quantized = input.Tensors.FirstOrDefault(t => GgmlTypes.IsQuantized(t.Type));
+            if (quantized != null)
+                throw new ConvertException(inPath, $"tensor '{quantized.Name}' is already {GgmlTypes.Name(quantized.Type)}; requantizing needs an F32, F16 or BF16 GGUF");
+
+            var writer = new GgufWriter();
+            foreach (var (key, value) in input.Metadata)
+                if (key != "general.alignment") writer.Set(key, value);
+            writer.Set(GgufKeys.FileType, GgufValue.Of(GgufKeys.FileTypeOf(options.Type)));
+            var planned = input.Tensors.Select(t => (Source: t, Target: writer.AddTensor(t.Name, t.Dimensions,
+                TypePolicy.Choose(TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], options)))).ToList();
+
+            AtomicFile.Write(outPath, stream =>
+            {
+                writer.WriteHeader(stream);
+                for (int i = 0; i < planned.Count; i++)
+                {
+                    var (source, target) = planned[i];
+                    var values = new float[source.ElementCount];
+                    TensorEncoder.Decode(source.Type, input.ReadTensorData(source), values);
+                    var encoded = new byte[target.ByteSize];
+                    long rowLength = target.Dimensions[0];
+                    TensorEncoder.Encode(target.Type, values, values.Length / rowLength, rowLength, encoded);
+                    writer.WriteTensorData(encoded);
+                    options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, target.Name));
+                }
+                writer.Complete();
+            });
+            return new ConvertResult(Path.GetFullPath(outPath), planned.Count,
+                planned.GroupBy(p => p.Target.Type).ToDictionary(g => g.Key, g => g.Count()),
+                input.Tensors.Sum(t => t.ByteSize), new FileInfo(outPath).Length, []);
+        }
+    }
+}
