@@ -40,12 +40,7 @@ public static class GgufRequantizer
                 for (int i = 0; i < planned.Count; i++)
                 {
                     var (source, target) = planned[i];
-                    var values = new float[source.ElementCount];
-                    TensorEncoder.Decode(source.Type, input.ReadTensorData(source), values);
-                    var encoded = new byte[target.ByteSize];
-                    long rowLength = target.Dimensions[0];
-                    TensorEncoder.Encode(target.Type, values, values.Length / rowLength, rowLength, encoded);
-                    writer.WriteTensorData(encoded);
+                    Reencode(input, source, target, writer);
                     options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, target.Name));
                 }
                 writer.Complete();
@@ -53,6 +48,30 @@ public static class GgufRequantizer
             return new ConvertResult(Path.GetFullPath(outPath), planned.Count,
                 planned.GroupBy(p => p.Target.Type).ToDictionary(g => g.Key, g => g.Count()),
                 input.Tensors.Sum(t => t.ByteSize), new FileInfo(outPath).Length, []);
+        }
+    }
+
+    /// <summary>Decodes and re-encodes one tensor in row chunks, so memory stays at one chunk.</summary>
+    private static void Reencode(GgufFile input, GgufTensorInfo source, GgufTensorInfo target, GgufWriter writer)
+    {
+        const long chunkElements = 4 << 20;
+        long rowLength = target.Dimensions[0];
+        long rows = source.ElementCount / rowLength;
+        long rowsPerChunk = Math.Clamp(chunkElements / rowLength, 1, rows);
+        long sourceRowBytes = GgmlTypes.RowBytes(source.Type, rowLength), targetRowBytes = GgmlTypes.RowBytes(target.Type, rowLength);
+        var raw = new byte[sourceRowBytes * rowsPerChunk];
+        var values = new float[rowLength * rowsPerChunk];
+        var encoded = new byte[targetRowBytes * rowsPerChunk];
+        for (long row = 0; row < rows; row += rowsPerChunk)
+        {
+            int count = (int)Math.Min(rowsPerChunk, rows - row);
+            var rawChunk = raw.AsSpan(0, (int)(sourceRowBytes * count));
+            var valueChunk = values.AsSpan(0, (int)(rowLength * count));
+            var encodedChunk = encoded.AsSpan(0, (int)(targetRowBytes * count));
+            input.ReadTensorData(source, row * sourceRowBytes, rawChunk);
+            TensorEncoder.Decode(source.Type, rawChunk, valueChunk);
+            TensorEncoder.Encode(target.Type, valueChunk, count, rowLength, encodedChunk);
+            writer.WriteTensorData(encodedChunk);
         }
     }
 }

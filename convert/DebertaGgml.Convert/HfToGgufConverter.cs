@@ -8,6 +8,9 @@ public static class HfToGgufConverter
 {
     public const string ConfigFile = "config.json";
 
+    /// <summary>Elements converted per step (16 MB of float32): large enough for ggml's parallel quantize chunks.</summary>
+    private const long ChunkElements = 4 << 20;
+
     public static ConvertResult Convert(string hfFolder, string outPath, ConvertOptions? options = null)
     {
         options ??= new ConvertOptions();
@@ -49,14 +52,24 @@ public static class HfToGgufConverter
             warnings);
     }
 
+    /// <summary>Streams a tensor through in row chunks: memory stays at one chunk, whatever the tensor's size.</summary>
     private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info)
     {
-        var values = new float[source.ElementCount];
-        checkpoint.ReadFloat32(source, values);
         long rowLength = info.Dimensions[0];
-        var encoded = new byte[info.ByteSize];
-        TensorEncoder.Encode(info.Type, values, values.Length / rowLength, rowLength, encoded);
-        writer.WriteTensorData(encoded);
+        long rows = source.ElementCount / rowLength;
+        long rowsPerChunk = Math.Clamp(ChunkElements / rowLength, 1, rows);
+        var values = new float[rowsPerChunk * rowLength];
+        var encoded = new byte[GgmlTypes.RowBytes(info.Type, rowLength) * rowsPerChunk];
+        using var reader = checkpoint.OpenTensor(source);
+        for (long row = 0; row < rows; row += rowsPerChunk)
+        {
+            long count = Math.Min(rowsPerChunk, rows - row);
+            var chunk = values.AsSpan(0, (int)(count * rowLength));
+            var bytes = encoded.AsSpan(0, (int)(GgmlTypes.RowBytes(info.Type, rowLength) * count));
+            reader.Read(chunk);
+            TensorEncoder.Encode(info.Type, chunk, count, rowLength, bytes);
+            writer.WriteTensorData(bytes);
+        }
     }
 
     private static (DebertaHead Head, string Architecture) ResolveHead(DebertaConfig config, string configPath, ICheckpoint checkpoint)

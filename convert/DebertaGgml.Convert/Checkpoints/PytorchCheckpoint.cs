@@ -156,40 +156,46 @@ public sealed class PytorchCheckpoint : ICheckpoint
             throw new ConvertException(Path, $"tensor '{name}' reaches byte {offset + bytes} of storage '{storage.Key}', which holds {storageBytes}; the file is truncated or corrupt");
     }
 
-    public void ReadFloat32(CheckpointTensor tensor, Span<float> destination)
+    public ITensorReader OpenTensor(CheckpointTensor tensor)
     {
         if (!_locations.TryGetValue(tensor.Name, out var location) || tensor.File != Path)
             throw new ArgumentException($"tensor '{tensor.Name}' is not in {Path}");
         if (tensor.Type == SourceType.Unsupported)
             throw new ConvertException(Path, $"tensor '{tensor.Name}' is a {tensor.TypeName}; only float, half and bfloat16 tensors are supported");
-        if (destination.Length != tensor.ElementCount) throw new ArgumentException($"buffer of {destination.Length} floats for tensor '{tensor.Name}'");
-        int elementSize = location.Storage.StorageType.ElementSize;
-        Stream source;
-        if (_zip != null)
+        if (_zip == null) return new Reader(this, tensor, _stream, _legacyStorageStarts[location.Storage.Key] + location.Offset, ownsStream: false);
+        var entry = _zip.GetEntry(_zipPrefix + "data/" + location.Storage.Key)!.Open();
+        Skip(entry, location.Offset);
+        return new Reader(this, tensor, entry, entry.CanSeek ? entry.Position : 0, ownsStream: true);
+    }
+
+    /// <summary>Reads from a zip entry stream (owned) or from the legacy file at a tracked position (shared stream).</summary>
+    private sealed class Reader(PytorchCheckpoint file, CheckpointTensor tensor, Stream stream, long position, bool ownsStream) : ITensorReader
+    {
+        private readonly int _elementSize = CheckpointTensor.ElementBytes(tensor.Type);
+        private long _position = position;
+        private long _remaining = tensor.ElementCount;
+        private byte[] _chunk = [];
+
+        public void Read(Span<float> destination)
         {
-            source = _zip.GetEntry(_zipPrefix + "data/" + location.Storage.Key)!.Open();
-            Skip(source, location.Offset);
-        }
-        else
-        {
-            source = _stream;
-            _stream.Position = _legacyStorageStarts[location.Storage.Key] + location.Offset;
-        }
-        try
-        {
-            var chunk = new byte[Math.Min(ChunkBytes, destination.Length * elementSize)];
-            int elementsPerChunk = chunk.Length / elementSize;
+            if (destination.Length > _remaining) throw new ArgumentException($"reading past the end of tensor '{tensor.Name}'");
+            _remaining -= destination.Length;
+            int elementsPerChunk = ChunkBytes / _elementSize;
             for (int start = 0; start < destination.Length; start += elementsPerChunk)
             {
                 int count = Math.Min(elementsPerChunk, destination.Length - start);
-                var bytes = chunk.AsSpan(0, count * elementSize);
-                ReadExactly(source, bytes, tensor.Name);
+                if (_chunk.Length < count * _elementSize) _chunk = new byte[count * _elementSize];
+                var bytes = _chunk.AsSpan(0, count * _elementSize);
+                if (!ownsStream) stream.Position = _position;
+                file.ReadExactly(stream, bytes, tensor.Name);
+                _position += bytes.Length;
                 SourceConversion.ToFloat32(tensor.Type, bytes, destination.Slice(start, count));
             }
         }
-        finally
+
+        public void Dispose()
         {
-            if (_zip != null) source.Dispose();
+            if (ownsStream) stream.Dispose();
         }
     }
 

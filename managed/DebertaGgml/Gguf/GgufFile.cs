@@ -147,7 +147,15 @@ public sealed class GgufFile : IDisposable
     {
         if (destination.Length != tensor.ByteSize)
             throw new ArgumentException($"tensor '{tensor.Name}' holds {tensor.ByteSize} bytes, the buffer {destination.Length}");
-        _stream.Position = DataOffset + (long)tensor.Offset;
+        ReadTensorData(tensor, 0, destination);
+    }
+
+    /// <summary>Reads part of a tensor's bytes, starting <paramref name="byteOffset"/> bytes into it.</summary>
+    public void ReadTensorData(GgufTensorInfo tensor, long byteOffset, Span<byte> destination)
+    {
+        if (byteOffset < 0 || byteOffset + destination.Length > tensor.ByteSize)
+            throw new ArgumentOutOfRangeException(nameof(byteOffset), $"bytes {byteOffset}..{byteOffset + destination.Length} are outside tensor '{tensor.Name}' ({tensor.ByteSize} bytes)");
+        _stream.Position = DataOffset + (long)tensor.Offset + byteOffset;
         _stream.ReadExactly(destination);
     }
 
