@@ -37,10 +37,11 @@ public static class GgufRequantizer
             AtomicFile.Write(outPath, stream =>
             {
                 writer.WriteHeader(stream);
+                var buffers = new ChunkBuffers();
                 for (int i = 0; i < planned.Count; i++)
                 {
                     var (source, target) = planned[i];
-                    Reencode(input, source, target, writer);
+                    Reencode(input, source, target, writer, buffers);
                     options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, target.Name));
                 }
                 writer.Complete();
@@ -52,16 +53,14 @@ public static class GgufRequantizer
     }
 
     /// <summary>Decodes and re-encodes one tensor in row chunks, so memory stays at one chunk.</summary>
-    private static void Reencode(GgufFile input, GgufTensorInfo source, GgufTensorInfo target, GgufWriter writer)
+    private static void Reencode(GgufFile input, GgufTensorInfo source, GgufTensorInfo target, GgufWriter writer, ChunkBuffers buffers)
     {
-        const long chunkElements = 4 << 20;
         long rowLength = target.Dimensions[0];
         long rows = source.ElementCount / rowLength;
-        long rowsPerChunk = Math.Clamp(chunkElements / rowLength, 1, rows);
+        long rowsPerChunk = Math.Clamp(ChunkBuffers.Elements / rowLength, 1, rows);
         long sourceRowBytes = GgmlTypes.RowBytes(source.Type, rowLength), targetRowBytes = GgmlTypes.RowBytes(target.Type, rowLength);
-        var raw = new byte[sourceRowBytes * rowsPerChunk];
-        var values = new float[rowLength * rowsPerChunk];
-        var encoded = new byte[targetRowBytes * rowsPerChunk];
+        var (values, encoded) = buffers.Get(rowLength * rowsPerChunk, targetRowBytes * rowsPerChunk);
+        var raw = buffers.Raw(sourceRowBytes * rowsPerChunk);
         for (long row = 0; row < rows; row += rowsPerChunk)
         {
             int count = (int)Math.Min(rowsPerChunk, rows - row);

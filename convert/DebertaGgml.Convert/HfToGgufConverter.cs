@@ -8,8 +8,6 @@ public static class HfToGgufConverter
 {
     public const string ConfigFile = "config.json";
 
-    /// <summary>Elements converted per step (16 MB of float32): large enough for ggml's parallel quantize chunks.</summary>
-    private const long ChunkElements = 4 << 20;
 
     public static ConvertResult Convert(string hfFolder, string outPath, ConvertOptions? options = null)
     {
@@ -34,10 +32,11 @@ public static class HfToGgufConverter
         AtomicFile.Write(outPath, stream =>
         {
             writer.WriteHeader(stream);
+            var buffers = new ChunkBuffers();
             for (int i = 0; i < planned.Count; i++)
             {
                 var (source, info) = planned[i];
-                WriteTensor(writer, checkpoint, source, info);
+                WriteTensor(writer, checkpoint, source, info, buffers);
                 options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, info.Name));
             }
             writer.Complete();
@@ -53,19 +52,19 @@ public static class HfToGgufConverter
     }
 
     /// <summary>Streams a tensor through in row chunks: memory stays at one chunk, whatever the tensor's size.</summary>
-    private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info)
+    private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info, ChunkBuffers buffers)
     {
         long rowLength = info.Dimensions[0];
         long rows = source.ElementCount / rowLength;
-        long rowsPerChunk = Math.Clamp(ChunkElements / rowLength, 1, rows);
-        var values = new float[rowsPerChunk * rowLength];
-        var encoded = new byte[GgmlTypes.RowBytes(info.Type, rowLength) * rowsPerChunk];
+        long rowsPerChunk = Math.Clamp(ChunkBuffers.Elements / rowLength, 1, rows);
+        long rowBytes = GgmlTypes.RowBytes(info.Type, rowLength);
+        var (values, encoded) = buffers.Get(rowsPerChunk * rowLength, rowsPerChunk * rowBytes);
         using var reader = checkpoint.OpenTensor(source);
         for (long row = 0; row < rows; row += rowsPerChunk)
         {
             long count = Math.Min(rowsPerChunk, rows - row);
             var chunk = values.AsSpan(0, (int)(count * rowLength));
-            var bytes = encoded.AsSpan(0, (int)(GgmlTypes.RowBytes(info.Type, rowLength) * count));
+            var bytes = encoded.AsSpan(0, (int)(rowBytes * count));
             reader.Read(chunk);
             TensorEncoder.Encode(info.Type, chunk, count, rowLength, bytes);
             writer.WriteTensorData(bytes);
