@@ -13,7 +13,7 @@ internal static class PickleScanner
     public static (int End, List<string> Globals) Scan(ReadOnlySpan<byte> data, string file)
     {
         var globals = new List<string>();
-        var memo = new Dictionary<long, string>();
+        var memo = new Dictionary<long, string?>();
         var recentStrings = new List<string?>(); // the last pushed values, string or null, for STACK_GLOBAL
         int pos = 0;
         while (true)
@@ -47,7 +47,7 @@ internal static class PickleScanner
                     pushes = op is not ((byte)'0' or (byte)'1');
                     break;
                 case '\x94': // MEMOIZE: the top of the stack goes to the next memo slot
-                    memo[memo.Count] = recentStrings.Count > 0 ? recentStrings[^1]! : null!;
+                    memo[memo.Count] = recentStrings.Count > 0 ? recentStrings[^1] : null;
                     pushes = false;
                     break;
                 case 'q': Remember(memo, data[pos++], recentStrings); pushes = false; break;
@@ -100,8 +100,8 @@ internal static class PickleScanner
         }
     }
 
-    private static void Remember(Dictionary<long, string> memo, long index, List<string?> recent) =>
-        memo[index] = recent.Count > 0 ? recent[^1]! : null!;
+    private static void Remember(Dictionary<long, string?> memo, long index, List<string?> recent) =>
+        memo[index] = recent.Count > 0 ? recent[^1] : null;
 
     private static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> data, ref int pos, int count, string file)
     {

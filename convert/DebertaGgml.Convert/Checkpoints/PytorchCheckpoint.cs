@@ -107,10 +107,10 @@ public sealed class PytorchCheckpoint : ICheckpoint
 
         var storageTypes = _locations.Values.Select(l => l.Storage).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.First().StorageType);
         long position = pos;
+        Span<byte> countBytes = stackalloc byte[8];
         foreach (string key in keys.Cast<object>().Select(k => k.ToString()!))
         {
             if (position + 8 > _stream.Length) throw new ConvertException(Path, $"file is truncated before storage '{key}'");
-            Span<byte> countBytes = stackalloc byte[8];
             _stream.Position = position;
             _stream.ReadExactly(countBytes);
             long count = BinaryPrimitives.ReadInt64LittleEndian(countBytes);
