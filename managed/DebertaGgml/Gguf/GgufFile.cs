@@ -109,6 +109,12 @@ public sealed class GgufFile : IDisposable
             if (t.Offset % (ulong)alignment != 0 || t.Offset > (ulong)stream.Length || dataOffset + (long)t.Offset + size > stream.Length)
                 throw new InvalidDataException($"{path}: tensor '{t.Name}' data (offset {t.Offset}, {size} bytes) lies outside the file ({stream.Length} bytes); the file is truncated or corrupt");
         }
+        var byOffset = tensors.OrderBy(t => t.Offset).ToList();
+        for (int i = 1; i < byOffset.Count; i++)
+            if (byOffset[i - 1].Offset + (ulong)byOffset[i - 1].ByteSize > byOffset[i].Offset)
+                throw new InvalidDataException($"{path}: tensors '{byOffset[i - 1].Name}' and '{byOffset[i].Name}' overlap");
+        if (tensors.Select(t => t.Name).Distinct().Count() != tensors.Count)
+            throw new InvalidDataException($"{path}: a tensor name appears twice");
         return new GgufFile(path, stream, version, metadata, tensors, dataOffset, alignment);
     }
 
