@@ -19,6 +19,7 @@ public static class HfToGgufConverter
         if (config.ModelType != GgufKeys.ArchitectureName)
             throw new ConvertException(configPath, $"model_type '{config.ModelType}' is not supported (expected '{GgufKeys.ArchitectureName}')");
 
+        var tokenizer = HfTokenizerFiles.Load(hfFolder, config.VocabSize);
         using var checkpoint = CheckpointLoader.Open(hfFolder, options.WeightsFile);
         var (head, architecture) = ResolveHead(config, configPath, checkpoint);
         var plan = Plan(config, head, checkpoint, hfFolder, out var warnings);
@@ -26,6 +27,7 @@ public static class HfToGgufConverter
         var writer = new GgufWriter();
         string name = options.Name ?? new DirectoryInfo(hfFolder).Name;
         ModelMetadata.Write(writer, config, head, architecture, name, options.Type);
+        GgufTokenizer.Write(writer, tokenizer);
         var planned = plan.Select(p => (p.Source, Info: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
             TypePolicy.Choose(p.Mapping.Role, p.Mapping.Dimensions[0], options)))).ToList();
 
