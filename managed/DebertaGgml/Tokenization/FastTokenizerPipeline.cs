@@ -25,9 +25,11 @@ internal sealed class FastTokenizerPipeline : ITextPipeline
         _vocabulary = vocabulary;
         // DebertaV2's fast tokenizer keeps [UNK] as AddedToken(normalized=True); every other added token is raw.
         var added = vocabulary.AddedTokens().ToList();
-        _rawAddedTokens = new AddedTokenMatcher(added.Where(t => t.Id != data.UnkId));
-        _normalizedAddedTokens = new AddedTokenMatcher(added.Where(t => t.Id == data.UnkId));
         _charsmap = PrecompiledCharsmap.Parse(data.PrecompiledCharsmap);
+        _rawAddedTokens = new AddedTokenMatcher(added.Where(t => t.Id != data.UnkId));
+        // tokenizers matches a normalized added token by its normalized content (so "[UNK]" is "[unk]" when lowercasing).
+        _normalizedAddedTokens = new AddedTokenMatcher(added.Where(t => t.Id == data.UnkId)
+            .Select(t => (Normalize(AlignedText.FromOriginal(t.Content, 0, t.Content.Length)).Text, t.Id)));
         // tokenizers' Unigram searches its whole vocab (control and <0xNN> entries too) and takes the minimum over all scores.
         _model = vocabulary.CreateUnigramModel(kind => kind != PieceKind.UserDefined, kind => kind != PieceKind.UserDefined, floatPathScores: false);
     }
@@ -45,11 +47,7 @@ internal sealed class FastTokenizerPipeline : ITextPipeline
 
     private void EncodeOrdinary(string text, int start, int end, TokenSink sink)
     {
-        var normalized = AlignedText.FromOriginal(text, start, end);
-        if (_data.DoLowerCase) normalized = normalized.Lowercase();
-        if (_data.RemoveExtraWhitespaces) normalized = normalized.StripWhitespace();
-        if (_charsmap is not null) normalized = normalized.ApplyCharsmapPerGrapheme(_charsmap);
-        if (_data.RemoveExtraWhitespaces) normalized = normalized.CollapseSpaces();
+        var normalized = Normalize(AlignedText.FromOriginal(text, start, end));
 
         string value = normalized.Text;
         var segments = new List<TextSegment>();
@@ -64,6 +62,16 @@ internal sealed class FastTokenizerPipeline : ITextPipeline
             }
             foreach (var word in PreTokenize(normalized.Slice(segment.Start, segment.End))) EncodeWord(word, sink);
         }
+    }
+
+    /// <summary>The normalizer sequence DebertaV2Converter writes: Lowercase?, Strip, Precompiled, Replace(" {2,}", " ").</summary>
+    private AlignedText Normalize(AlignedText text)
+    {
+        if (_data.DoLowerCase) text = text.Lowercase();
+        if (_data.RemoveExtraWhitespaces) text = text.StripWhitespace();
+        if (_charsmap is not null) text = text.ApplyCharsmapPerGrapheme(_charsmap);
+        if (_data.RemoveExtraWhitespaces) text = text.CollapseSpaces();
+        return text;
     }
 
     /// <summary>Punctuation isolated (when split_by_punct), then Metaspace: spaces to ▁, a ▁ prepended, split before each ▁.</summary>
