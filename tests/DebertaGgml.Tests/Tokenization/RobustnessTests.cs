@@ -70,9 +70,10 @@ public class RobustnessTests
         string Build(int chars) => string.Concat(Enumerable.Repeat(paragraph, chars / paragraph.Length + 1))[..chars];
         string small = Build(1_000_000), large = Build(10_000_000);
         Tokenizer.EncodeToIds(Build(100_000)); // warm-up
-        var smallTime = Time(() => Tokenizer.EncodeToIds(small));
+        // Best of three: the machines are shared, and one slow run says nothing about growth.
+        var smallTime = BestOfThree(() => Tokenizer.EncodeToIds(small));
         var largeIds = 0;
-        var largeTime = Time(() => largeIds = Tokenizer.EncodeToIds(large).Count);
+        var largeTime = BestOfThree(() => largeIds = Tokenizer.EncodeToIds(large).Count);
         Assert.True(largeIds > 1_000_000, $"{largeIds} ids");
         double ratio = largeTime.TotalSeconds / smallTime.TotalSeconds;
         Assert.True(ratio < 25, $"1 MB took {smallTime.TotalMilliseconds:F0} ms, 10 MB took {largeTime.TotalMilliseconds:F0} ms (ratio {ratio:F1})");
@@ -86,6 +87,8 @@ public class RobustnessTests
         var time = Time(() => Assert.NotEmpty(Tokenizer.EncodeToIds(word)));
         Assert.True(time < TimeSpan.FromSeconds(60), $"took {time}");
     }
+
+    private static TimeSpan BestOfThree(Action action) => Enumerable.Range(0, 3).Select(_ => Time(action)).Min();
 
     private static TimeSpan Time(Action action)
     {
