@@ -25,7 +25,8 @@ public sealed unsafe partial class DebertaModel : IDisposable
     volatile bool _disposed;
 
     public ModelInfo Info { get; }
-    internal TokenizerModelData TokenizerData { get; }
+    /// <summary>The model's own tokenizer, rebuilt from the GGUF (thread-safe).</summary>
+    public DebertaTokenizer Tokenizer { get; }
     /// <summary>Longest sequence an evaluation accepts: the model's limit, or the smaller option.</summary>
     public int MaxSequenceLength { get; }
     public int MaxBatch => _options.MaxBatch;
@@ -35,8 +36,10 @@ public sealed unsafe partial class DebertaModel : IDisposable
         _handle = handle;
         _options = options;
         Info = info;
-        TokenizerData = tokenizer;
-        MaxSequenceLength = Math.Min(info.MaxSequenceLength, options.MaxSequenceLength ?? int.MaxValue);
+        Tokenizer = DebertaTokenizer.FromModelData(tokenizer);
+        // Relative-position models accept long sequences, but compute buffers grow with the square of the length:
+        // without an explicit option the window is the C API's default (512), as HF's model_max_length.
+        MaxSequenceLength = Math.Min(info.MaxSequenceLength, options.MaxSequenceLength ?? NativeMethodsDefaults.ContextParams().max_tokens);
         _contextSlots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
     }
 
@@ -55,6 +58,8 @@ public sealed unsafe partial class DebertaModel : IDisposable
         try
         {
             using var gguf = GgufFile.Open(path);
+            if (!gguf.TryGet(GgufTokenizer.Model, out _))
+                throw new InvalidDataException($"{path}: the GGUF has no tokenizer (no tokenizer.* keys); convert the checkpoint with `deberta convert`");
             var tokenizer = GgufTokenizer.Read(gguf);
             return new DebertaModel(handle, options, ReadInfo(path, handle, gguf, tokenizer), tokenizer);
         }

@@ -18,7 +18,7 @@ public sealed record DebertaModelOptions
     public DebertaDevice Device { get; init; } = DebertaDevice.Cpu;
     /// <summary>Most sequences (times choices, for multiple choice) in one evaluation.</summary>
     public int MaxBatch { get; init; } = 8;
-    /// <summary>Longest sequence in tokens; null = the model's limit (usually 512).</summary>
+    /// <summary>Longest sequence in tokens (the window); null = 512, or the model's limit when smaller.</summary>
     public int? MaxSequenceLength { get; init; }
     /// <summary>
     /// Most evaluations running at once (one native context each, created on first need and reused);

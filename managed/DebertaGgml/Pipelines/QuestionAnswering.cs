@@ -1,4 +1,5 @@
 using DebertaGgml.Pipelines;
+using DebertaGgml.Tokenization;
 
 namespace DebertaGgml;
 
@@ -8,8 +9,8 @@ public sealed record QuestionAnsweringOptions : PipelineOptions
     public int TopK { get; init; } = 1;
     /// <summary>Longest answer in tokens.</summary>
     public int MaxAnswerLength { get; init; } = 15;
-    /// <summary>Tokens shared by consecutive windows over a long context.</summary>
-    public int DocStride { get; init; } = 128;
+    /// <summary>Tokens shared by consecutive windows over a long context; null = min(128, window / 2), as HF.</summary>
+    public int? DocStride { get; init; }
     /// <summary>Window length in tokens (question, context and special tokens); capped by the model.</summary>
     public int MaxSequenceLength { get; init; } = 384;
     /// <summary>Also offer the empty answer, scored by the [CLS] position.</summary>
@@ -24,7 +25,86 @@ public sealed record Answer(string Text, float Score, int Start, int End);
 /// <summary>Answers best first.</summary>
 public sealed record QuestionAnsweringResult(IReadOnlyList<Answer> Answers)
 {
-    public Answer Best => Answers[0];
+    [System.Text.Json.Serialization.JsonIgnore] public Answer Best => Answers[0];
+}
+
+public sealed partial class DebertaModel
+{
+    /// <summary>
+    /// Extractive answers to a question from a context (HF question-answering). A context longer than the window
+    /// is read in overlapping windows. Empty question or context is an ArgumentException.
+    /// </summary>
+    public QuestionAnsweringResult AnswerQuestion(string question, string context, QuestionAnsweringOptions? options = null,
+                                                  CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(question);
+        ArgumentNullException.ThrowIfNull(context);
+        return AnswerQuestion([(question, context)], options, cancellationToken)[0];
+    }
+
+    public IReadOnlyList<QuestionAnsweringResult> AnswerQuestion(IReadOnlyList<(string Question, string Context)> inputs,
+                                                                 QuestionAnsweringOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        options ??= new QuestionAnsweringOptions();
+        Scores.CheckTopK(options.TopK, nameof(options.TopK));
+        if (options.MaxAnswerLength < 1) throw new ArgumentOutOfRangeException(nameof(options.MaxAnswerLength), options.MaxAnswerLength, "must be at least 1");
+        PipelineInputs.RequireHead(this, ModelHead.QuestionAnswering, "AnswerQuestion");
+        int window = Math.Min(PipelineInputs.Window(this, options), options.MaxSequenceLength);
+        if (window < 4) throw new ArgumentOutOfRangeException(nameof(options.MaxSequenceLength), options.MaxSequenceLength, "must be at least 4");
+
+        var windows = new List<(int Item, QaWindow Window, Sequence[] Input)>();
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            var (question, context) = inputs[i];
+            if (string.IsNullOrWhiteSpace(question)) throw new ArgumentException($"question {i} is empty", nameof(inputs));
+            if (string.IsNullOrWhiteSpace(context)) throw new ArgumentException($"context {i} is empty", nameof(inputs));
+            foreach (var e in Windows(question, context, window, options))
+            {
+                var isContext = e.SequenceIds.Select(s => s == 1).ToArray();
+                windows.Add((i, new QaWindow([], [], isContext, e.Offsets), PipelineInputs.Single(e)));
+            }
+        }
+
+        var answers = inputs.Select(_ => new List<Answer>()).ToArray();
+        var nullScores = inputs.Select(_ => float.MaxValue).ToArray();
+        BatchRunner.Run(this, windows.Select(w => w.Input).ToArray(), ModelOutputKinds.Logits, (w, output, row) =>
+        {
+            var (item, shape, input) = windows[w];
+            int n = input[0].Ids.Count;
+            var qa = shape with
+            {
+                StartLogits = output.StartLogits.AsSpan(row * output.SequenceLength, n).ToArray(),
+                EndLogits = output.EndLogits.AsSpan(row * output.SequenceLength, n).ToArray(),
+            };
+            var (spans, nullScore) = QuestionAnsweringPostProcessing.Spans(qa, options.TopK, options.MaxAnswerLength);
+            nullScores[item] = Math.Min(nullScores[item], nullScore);
+            answers[item].AddRange(spans.Select(s => QuestionAnsweringPostProcessing.ToAnswer(inputs[item].Context, qa, s.Start, s.End, s.Score, options.AlignToWords)));
+        }, cancellationToken);
+
+        return answers.Select((list, i) =>
+        {
+            if (options.HandleImpossibleAnswer) list.Add(new Answer("", nullScores[i], 0, 0));
+            return new QuestionAnsweringResult(list.OrderByDescending(a => a.Score).Take(options.TopK).ToArray());
+        }).ToArray();
+    }
+
+    /// <summary>The (question, context) encoding cut into windows over the context (HF: only_second truncation with stride).</summary>
+    IReadOnlyList<Encoding> Windows(string question, string context, int window, QuestionAnsweringOptions options)
+    {
+        int questionTokens = Tokenizer.Encode(question, null, new EncodeOptions { AddSpecialTokens = false }).Length;
+        int contextRoom = window - questionTokens - 3;
+        if (contextRoom < 1)
+            throw new ArgumentException($"the question is {questionTokens} tokens long and leaves no room for the context in a window of {window}", nameof(question));
+        int stride = options.DocStride ?? Math.Min(128, Math.Min(window / 2, contextRoom - 1));
+        if (stride < 0 || stride >= contextRoom)
+            throw new ArgumentOutOfRangeException(nameof(options.DocStride), stride, $"must be below the {contextRoom} context tokens a window holds");
+        var first = Tokenizer.Encode(question, context, new EncodeOptions
+        {
+            MaxLength = window, Truncation = TruncationStrategy.OnlySecond, Stride = stride, ReturnOverflowing = true,
+        });
+        return [first, .. first.Overflowing];
+    }
 }
 
 /// <summary>One window of the context as QA post-processing needs it: which tokens may be in an answer, and where they are.</summary>
@@ -53,8 +133,9 @@ internal static class QuestionAnsweringPostProcessing
         foreach (int i in Scores.TopK(flat, topK))
         {
             int s = i / n, e = i % n;
-            // Spans at [CLS] scored 0 after the null score was taken out; they are never answers.
-            if (s > 0 && window.IsContext[s] && window.IsContext[e]) spans.Add((s, e, flat[i]));
+            // Outside s <= e < s + max (and at [CLS], zeroed after the null score was taken) the score is 0: such
+            // pairs only fill a top k larger than the real candidates and are never answers.
+            if (s > 0 && e >= s && e - s < maxAnswerLength && window.IsContext[s] && window.IsContext[e]) spans.Add((s, e, flat[i]));
         }
         return (spans, nullScore);
     }

@@ -1,4 +1,5 @@
 using DebertaGgml.Pipelines;
+using DebertaGgml.Tokenization;
 
 namespace DebertaGgml;
 
@@ -26,7 +27,56 @@ public sealed record LabelScore(string Label, int Id, float Score);
 /// <summary>Labels best first. For a regression model the single entry's Score is the predicted value.</summary>
 public sealed record ClassificationResult(IReadOnlyList<LabelScore> Scores, bool Truncated)
 {
-    public LabelScore Top => Scores[0];
+    [System.Text.Json.Serialization.JsonIgnore] public LabelScore Top => Scores[0];
+}
+
+public sealed partial class DebertaModel
+{
+    /// <summary>Labels and scores for a text (HF text-classification); an empty text is classified as [CLS] [SEP].</summary>
+    public ClassificationResult Classify(string text, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ClassifyAll([(text, null)], options, cancellationToken)[0];
+    }
+
+    /// <summary>Labels and scores for a sentence pair (e.g. an NLI premise and hypothesis).</summary>
+    public ClassificationResult Classify(string text, string pair, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(pair);
+        return ClassifyAll([(text, pair)], options, cancellationToken)[0];
+    }
+
+    /// <summary>A batch of texts, evaluated in length-sorted batches; results in input order.</summary>
+    public IReadOnlyList<ClassificationResult> Classify(IReadOnlyList<string> texts, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        PipelineInputs.CheckTexts(texts, nameof(texts));
+        return ClassifyAll(texts.Select(t => (t, (string?)null)).ToArray(), options, cancellationToken);
+    }
+
+    public IReadOnlyList<ClassificationResult> ClassifyPairs(IReadOnlyList<(string Text, string Pair)> pairs, ClassifyOptions? options = null,
+                                                             CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        PipelineInputs.CheckTexts(pairs.Select(p => p.Text).ToArray(), nameof(pairs));
+        PipelineInputs.CheckTexts(pairs.Select(p => p.Pair).ToArray(), nameof(pairs));
+        return ClassifyAll(pairs.Select(p => (p.Text, (string?)p.Pair)).ToArray(), options, cancellationToken);
+    }
+
+    IReadOnlyList<ClassificationResult> ClassifyAll(IReadOnlyList<(string Text, string? Pair)> inputs, ClassifyOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new ClassifyOptions();
+        Scores.CheckTopK(options.TopK, nameof(options.TopK));
+        PipelineInputs.RequireHead(this, ModelHead.SequenceClassification, "Classify");
+        var function = ClassificationPostProcessing.Resolve(options.Function, Info.ProblemType, Info.NumLabels);
+        var encoded = inputs.Select(i => PipelineInputs.Encode(this, i.Text, i.Pair, options, TruncationStrategy.LongestFirst, "text")).ToArray();
+        var results = new ClassificationResult[inputs.Count];
+        BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.Logits, (i, output, row) =>
+            results[i] = new ClassificationResult(
+                ClassificationPostProcessing.Score(PipelineInputs.Row(output.Logits!, row, Info.NumLabels), Info.Labels, function, options.TopK),
+                encoded[i].Truncated), cancellationToken);
+        return results;
+    }
 }
 
 internal static class ClassificationPostProcessing

@@ -1,4 +1,5 @@
 using DebertaGgml.Pipelines;
+using DebertaGgml.Tokenization;
 
 namespace DebertaGgml;
 
@@ -32,6 +33,36 @@ public sealed record EntityOptions : PipelineOptions
 public sealed record Entity(string Label, float Score, string Word, int Start, int End, int? TokenIndex = null);
 
 public sealed record EntityResult(IReadOnlyList<Entity> Entities, bool Truncated);
+
+public sealed partial class DebertaModel
+{
+    /// <summary>Named entities (HF token-classification / ner). An empty text has none.</summary>
+    public EntityResult ExtractEntities(string text, EntityOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ExtractEntities([text], options, cancellationToken)[0];
+    }
+
+    public IReadOnlyList<EntityResult> ExtractEntities(IReadOnlyList<string> texts, EntityOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        PipelineInputs.CheckTexts(texts, nameof(texts));
+        options ??= new EntityOptions();
+        ArgumentNullException.ThrowIfNull(options.IgnoreLabels, nameof(options.IgnoreLabels));
+        PipelineInputs.RequireHead(this, ModelHead.TokenClassification, "ExtractEntities");
+        var encoded = texts.Select(t => PipelineInputs.Encode(this, t, null, options, TruncationStrategy.LongestFirst, "text")).ToArray();
+        var results = new EntityResult[texts.Count];
+        int labels = Info.NumLabels;
+        BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.Logits, (i, output, row) =>
+        {
+            var e = encoded[i].Encoding;
+            var logits = output.Logits.AsSpan(row * output.SequenceLength * labels, e.Length * labels);
+            var tokens = EntityPostProcessing.Predictions(texts[i], e.Ids, e.Offsets, e.SpecialTokensMask, logits, labels, Tokenizer.UnkId);
+            results[i] = new EntityResult(EntityPostProcessing.Aggregate(texts[i], tokens, Info.Labels, options.Aggregation, options.IgnoreLabels),
+                encoded[i].Truncated);
+        }, cancellationToken);
+        return results;
+    }
+}
 
 /// <summary>One token of the input as the aggregation sees it.</summary>
 internal readonly record struct TokenPrediction(int Index, int Start, int End, bool IsSubword, float[] Scores);

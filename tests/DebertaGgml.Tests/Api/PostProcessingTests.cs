@@ -86,8 +86,8 @@ public class PostProcessingTests
             found++;
             var ids = batch.InputIds[b].Take(batch.RealLength(b)).ToArray();
             var expected = ApiRefs.Softmax(rows[r]);
-            var expectedOrder = Enumerable.Range(0, expected.Length).OrderByDescending(i => expected[i]).Take(5).ToArray();
-            var candidates = FillMaskPostProcessing.Candidates(rows[r].Select(x => (float)x).ToArray(), ids, t, 5,
+            var expectedOrder = Enumerable.Range(0, 2001).OrderByDescending(i => expected[i]).Take(5).ToArray();
+            var candidates = FillMaskPostProcessing.Candidates(rows[r].Select(x => (float)x).ToArray(), ids, t, 5, tokenizerSize: 2001,
                 decode: seq => string.Join(' ', seq));
             Assert.Equal(expectedOrder, candidates.Select(c => c.TokenId));
             for (int k = 0; k < 5; k++)
