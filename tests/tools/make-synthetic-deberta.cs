@@ -1,5 +1,6 @@
 // Writes a deberta-v3-base-sized HF folder (config.json + model.safetensors, F32, ~184M parameters) filled with
-// seeded N(0, 0.02) values, for measuring the converter. Usage: dotnet run make-synthetic-deberta.cs -- <folder>
+// seeded N(0, 0.02) values and the fixtures' spm.model, for measuring the converter.
+// Usage, from the repository root: dotnet run tests/tools/make-synthetic-deberta.cs -- <folder>
 using System.Text;
 using System.Text.Json.Nodes;
 
@@ -14,6 +15,7 @@ File.WriteAllText(Path.Combine(folder, "config.json"), new JsonObject
     ["pos_att_type"] = "p2c|c2p", ["share_att_key"] = true, ["norm_rel_ebd"] = "layer_norm",
     ["position_biased_input"] = false, ["type_vocab_size"] = 0,
 }.ToJsonString());
+File.Copy(Path.Combine("tests", "fixtures", "tokenizer", "spm.model"), Path.Combine(folder, "spm.model"), overwrite: true);
 
 var tensors = new List<(string Name, long[] Shape)>
 {
