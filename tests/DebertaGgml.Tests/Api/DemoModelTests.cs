@@ -27,7 +27,7 @@ public class DemoModelTests(ITestOutputHelper output)
     double Accuracy(string path, string name)
     {
         var (texts, labels, hf, _) = TestSet.Value;
-        using var model = DebertaModel.Load(path, new DebertaModelOptions { MaxBatch = 16, Threads = 1 });
+        using var model = DebertaModel.Load(path, new DebertaModelOptions { MaxBatch = 32, Threads = 1 });
         var clock = Stopwatch.StartNew();
         var results = model.Classify(texts);
         int correct = results.Where((r, i) => r.Top.Label == labels[i]).Count();
