@@ -35,7 +35,7 @@ internal static class ChooseCommand
                     return;
                 }
                 PipelineCli.WarnIfTruncated(result.Truncated, input.Item1);
-                Console.WriteLine(input.Item1);
+                Console.WriteLine(PipelineCli.Shorten(input.Item1));
                 foreach (var c in result.Choices) Console.WriteLine($"  {(c == result.Best ? "*" : " ")} {c.Score:F4}\t{c.Choice}");
             });
             return 0;

@@ -37,10 +37,10 @@ internal static class ClassifyCommand
                         return;
                     }
                     PipelineCli.WarnIfTruncated(result.Truncated, input.Text);
-                    if (result.Scores.Count == 1) Console.WriteLine($"{result.Top.Label}\t{result.Top.Score:F4}\t{input.Text}");
+                    if (result.Scores.Count == 1) Console.WriteLine($"{result.Top.Label}\t{result.Top.Score:F4}\t{PipelineCli.Shorten(input.Text)}");
                     else
                     {
-                        Console.WriteLine(input.Text);
+                        Console.WriteLine(PipelineCli.Shorten(input.Text));
                         foreach (var s in result.Scores) Console.WriteLine($"  {s.Label}\t{s.Score:F4}");
                     }
                 });

@@ -26,7 +26,7 @@ internal static class FillMaskCommand
                     return;
                 }
                 PipelineCli.WarnIfTruncated(result.Truncated, text);
-                Console.WriteLine(text);
+                Console.WriteLine(PipelineCli.Shorten(text));
                 for (int m = 0; m < result.Masks.Count; m++)
                 {
                     if (result.Masks.Count > 1) Console.WriteLine($"  [MASK] {m + 1}:");

@@ -30,7 +30,7 @@ internal static class NerCommand
                     return;
                 }
                 PipelineCli.WarnIfTruncated(result.Truncated, text);
-                Console.WriteLine(text);
+                Console.WriteLine(PipelineCli.Shorten(text));
                 if (result.Entities.Count == 0) Console.WriteLine("  (no entities)");
                 foreach (var e in result.Entities) Console.WriteLine($"  {e.Label}\t{e.Score:F4}\t{e.Start}-{e.End}\t{e.Word}");
             });

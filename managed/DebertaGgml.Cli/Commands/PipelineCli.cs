@@ -125,7 +125,7 @@ internal sealed class PipelineCli
 
     public static void WriteJson(object value) => Console.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
-    public static string Shorten(string text, int max = 60) =>
+    public static string Shorten(string text, int max = 80) =>
         (text.Length <= max ? text : text[..(max - 1)] + "…").ReplaceLineEndings(" ");
 
     public static void WarnIfTruncated(bool truncated, string text)

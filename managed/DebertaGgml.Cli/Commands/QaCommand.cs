@@ -41,7 +41,7 @@ internal static class QaCommand
                     PipelineCli.WriteJson(new { question = input.Question, result.Answers });
                     return;
                 }
-                Console.WriteLine(input.Question);
+                Console.WriteLine(PipelineCli.Shorten(input.Question));
                 foreach (var a in result.Answers)
                     Console.WriteLine($"  {(a.Text.Length == 0 ? "(no answer)" : a.Text)}\t{a.Score:F4}\t{a.Start}-{a.End}");
             });

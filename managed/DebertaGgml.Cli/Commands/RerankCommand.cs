@@ -22,7 +22,7 @@ internal static class RerankCommand
             foreach (var r in ranked)
             {
                 if (parse.GetValue(cli.Json)) PipelineCli.WriteJson(r);
-                else Console.WriteLine($"{r.Score:F4}\t#{r.Index}\t{r.Document}");
+                else Console.WriteLine($"{r.Score:F4}\t#{r.Index}\t{PipelineCli.Shorten(r.Document)}");
             }
             return 0;
         }));

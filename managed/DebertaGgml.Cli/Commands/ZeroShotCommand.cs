@@ -34,7 +34,7 @@ internal static class ZeroShotCommand
                     return;
                 }
                 PipelineCli.WarnIfTruncated(result.Truncated, text);
-                Console.WriteLine(text);
+                Console.WriteLine(PipelineCli.Shorten(text));
                 foreach (var s in result.Scores) Console.WriteLine($"  {s.Label}\t{s.Score:F4}");
             });
             return 0;
