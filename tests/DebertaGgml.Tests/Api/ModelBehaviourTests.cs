@@ -144,6 +144,21 @@ public class ModelBehaviourTests
     }
 
     [Fact]
+    public void Cancelling_stops_a_running_evaluation()
+    {
+        // 8 x 512 tokens of the demo model take far longer than the 20 ms before the cancel.
+        using var model = DebertaModel.Load(DemoModelTests.CommittedModel, new DebertaModelOptions { Threads = 1 });
+        var input = new ModelInput(Enumerable.Repeat(500, 8 * 512).ToArray(), Enumerable.Repeat(1, 8 * 512).ToArray(), null, 8, 512);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        Assert.ThrowsAny<OperationCanceledException>(() => model.Evaluate(input, cancellationToken: cts.Token));
+        var cancelledAfter = clock.Elapsed;
+        clock.Restart();
+        model.Evaluate(input);
+        Assert.True(cancelledAfter < clock.Elapsed, $"cancelled after {cancelledAfter}, a full evaluation takes {clock.Elapsed}");
+    }
+
+    [Fact]
     public void Evaluate_checks_shapes_and_limits()
     {
         Assert.Throws<ArgumentException>(() => Classifier.Evaluate(new ModelInput([1, 2, 3], [1, 1], null, 1, 3)));
