@@ -36,6 +36,8 @@ public class RobustnessTests
         // nmt_nfkc turns U+FFFD into a space, so the lone surrogates vanish like whitespace.
         Assert.Equal(Tokenizer.Encode(text.Replace("\uD83D", " ").Replace("\uDE00", " ")).Ids, encoding.Ids);
         foreach (var (start, end) in encoding.Offsets) Assert.InRange(end, start, text.Length);
+        var fromJson = DebertaTokenizer.FromTokenizerJson(FixturePath("tokenizer_bf", "tokenizer.json")).Encode(text);
+        foreach (var (start, end) in fromJson.Offsets) Assert.InRange(end, start, text.Length);
     }
 
     [Fact]
