@@ -12,7 +12,10 @@ public static class AtomicFile
         try
         {
             using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
                 write(stream);
+                stream.Flush(flushToDisk: true);  // the bytes reach the disk before the name does
+            }
             File.Move(temp, fullPath, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -17,14 +17,7 @@ public sealed record RefBatch(string Name, int[][] InputIds, int[][] AttentionMa
 /// <summary>Reads reference fixtures and converts fixture models to GGUF once per test run.</summary>
 public static class ApiRefs
 {
-    static readonly Dictionary<string, string> Converted = new();
     static readonly object Gate = new();
-
-    static ApiRefs() =>
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            foreach (var path in Converted.Values) File.Delete(path);
-        };
 
     public static JsonObject Load(string name) => JsonNode.Parse(File.ReadAllText(Repo.Fixtures("refs", name + ".json")))!.AsObject();
 
@@ -46,22 +39,6 @@ public static class ApiRefs
         return e.Select(v => v / sum).ToArray();
     }
 
-    /// <summary>A fixture model converted to a temporary GGUF (F32 unless asked), shared by the tests of one run.</summary>
-    public static string Gguf(string model, GgmlType type = GgmlType.F32) => GgufFromFolder(Repo.Fixtures("models", model), model, type);
-
-    public static string GgufFromFolder(string folder, string name, GgmlType type)
-    {
-        lock (Gate)
-        {
-            string key = $"{name}-{type}";
-            if (Converted.TryGetValue(key, out var path)) return path;
-            path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"deberta-api-{Environment.ProcessId}-{key}.gguf");
-            HfToGgufConverter.Convert(folder, path, new ConvertOptions { Type = type });
-            Converted[key] = path;
-            return path;
-        }
-    }
-
     static readonly Dictionary<string, DebertaModel> Models = new();
 
     /// <summary>A fixture model loaded once per test run and shared (never disposed: tests that dispose load their own).</summary>
@@ -70,7 +47,7 @@ public static class ApiRefs
         lock (Gate)
         {
             if (!Models.TryGetValue(model, out var loaded))
-                Models[model] = loaded = DebertaModel.Load(Gguf(model), new DebertaModelOptions { Threads = 1, MaxConcurrency = 4 });
+                Models[model] = loaded = DebertaModel.Load(ConvertedModels.Get(model), new DebertaModelOptions { Threads = 1, MaxConcurrency = 4 });
             return loaded;
         }
     }

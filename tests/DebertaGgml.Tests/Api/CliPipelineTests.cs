@@ -47,7 +47,7 @@ public class CliPipelineTests
         Assert.Contains("/nonexistent/x.gguf", missing.StdErr);
         Assert.Single(missing.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        var wrongHead = CliProcess.Run(["qa", "--model", ApiRefs.Gguf("v3-SequenceClassification"), "--context", "c", "q"]);
+        var wrongHead = CliProcess.Run(["qa", "--model", ConvertedModels.Get("v3-SequenceClassification"), "--context", "c", "q"]);
         Assert.Equal(1, wrongHead.ExitCode);
         Assert.Contains("SequenceClassification", wrongHead.StdErr);
 
@@ -63,41 +63,41 @@ public class CliPipelineTests
     {
         var ner = ApiRefs.Model("v3-TokenClassification");
         string text = "The pager shows one screen of the manual page at a time.";
-        var nerOut = CliProcess.Run(["ner", "-m", ApiRefs.Gguf("v3-TokenClassification"), "--aggregation", "none", "--json", text]);
+        var nerOut = CliProcess.Run(["ner", "-m", ConvertedModels.Get("v3-TokenClassification"), "--aggregation", "none", "--json", text]);
         Assert.True(nerOut.ExitCode == 0, nerOut.StdErr);
         var expected = ner.ExtractEntities(text).Entities;
         var entities = JsonLines(nerOut.StdOut).Single()["entities"]!.AsArray();
         Assert.Equal(expected.Select(e => (e.Label, e.Start)), entities.Select(e => ((string)e!["label"]!, (int)e["start"]!)));
 
-        var mlm = CliProcess.Run(["fill-mask", "-m", ApiRefs.Gguf("v3-MaskedLM"), "--json", "-k", "3", "The pager shows one [MASK]."]);
+        var mlm = CliProcess.Run(["fill-mask", "-m", ConvertedModels.Get("v3-MaskedLM"), "--json", "-k", "3", "The pager shows one [MASK]."]);
         Assert.True(mlm.ExitCode == 0, mlm.StdErr);
         var candidates = JsonLines(mlm.StdOut).Single()["masks"]![0]!.AsArray();
         var library = ApiRefs.Model("v3-MaskedLM").FillMask("The pager shows one [MASK].", new FillMaskOptions { TopK = 3 }).Masks[0];
         Assert.Equal(library.Select(c => c.TokenId), candidates.Select(c => (int)c!["tokenId"]!));
 
-        var qa = CliProcess.Run(["qa", "-m", ApiRefs.Gguf("v3-QuestionAnswering"), "--context", text, "What does the pager show?"]);
+        var qa = CliProcess.Run(["qa", "-m", ConvertedModels.Get("v3-QuestionAnswering"), "--context", text, "What does the pager show?"]);
         Assert.True(qa.ExitCode == 0, qa.StdErr);
         Assert.Contains(ApiRefs.Model("v3-QuestionAnswering").AnswerQuestion("What does the pager show?", text).Best.Text, qa.StdOut);
 
-        var choose = CliProcess.Run(["choose", "-m", ApiRefs.Gguf("v3-MultipleChoice"), "--json", "What shows pages?", "the pager", "the archiver"]);
+        var choose = CliProcess.Run(["choose", "-m", ConvertedModels.Get("v3-MultipleChoice"), "--json", "What shows pages?", "the pager", "the archiver"]);
         Assert.True(choose.ExitCode == 0, choose.StdErr);
         Assert.Equal(ApiRefs.Model("v3-MultipleChoice").ChooseBest("What shows pages?", ["the pager", "the archiver"]).Best.Index,
             (int)JsonLines(choose.StdOut).Single()["best"]!);
 
-        var rerank = CliProcess.Run(["rerank", "-m", ApiRefs.Gguf("v3-SequenceClassification-regression"), "--query", "pager", "--json", "a", "b", "c"]);
+        var rerank = CliProcess.Run(["rerank", "-m", ConvertedModels.Get("v3-SequenceClassification-regression"), "--query", "pager", "--json", "a", "b", "c"]);
         Assert.True(rerank.ExitCode == 0, rerank.StdErr);
         Assert.Equal(3, JsonLines(rerank.StdOut).Length);
 
-        var zero = CliProcess.Run(["zero-shot", "-m", ApiRefs.Gguf("v3-SequenceClassification"), "--labels", "x,y", "--json", text]);
+        var zero = CliProcess.Run(["zero-shot", "-m", ConvertedModels.Get("v3-SequenceClassification"), "--labels", "x,y", "--json", text]);
         Assert.True(zero.ExitCode == 0, zero.StdErr);
         Assert.Equal(1.0, JsonLines(zero.StdOut).Single()["scores"]!.AsArray().Sum(s => (double)s!["score"]!), 1e-4);
 
-        var embed = CliProcess.Run(["embed", "-m", ApiRefs.Gguf("v3-Model"), "--json", text]);
+        var embed = CliProcess.Run(["embed", "-m", ConvertedModels.Get("v3-Model"), "--json", text]);
         Assert.True(embed.ExitCode == 0, embed.StdErr);
         var vector = JsonLines(embed.StdOut).Single()["embedding"]!.AsArray().Select(x => (float)x!).ToArray();
         Assert.Equal(ApiRefs.Model("v3-Model").Embed(text), vector);
 
-        var bench = CliProcess.Run(["bench", "-m", ApiRefs.Gguf("v3-Model"), "--json", "-b", "2", "-n", "16", "-i", "2"]);
+        var bench = CliProcess.Run(["bench", "-m", ConvertedModels.Get("v3-Model"), "--json", "-b", "2", "-n", "16", "-i", "2"]);
         Assert.True(bench.ExitCode == 0, bench.StdErr);
         Assert.True((double)JsonLines(bench.StdOut).Single()["tokensPerSecond"]! > 0);
     }

@@ -49,7 +49,7 @@ public class DemoModelTests(ITestOutputHelper output)
     [Fact]
     public void F32_conversion_matches_hf_accuracy_and_logits()
     {
-        string path = ApiRefs.GgufFromFolder(Repo.Fixtures("demo", "langid"), "langid", GgmlType.F32);
+        string path = ConvertedModels.FromFolder(Repo.Fixtures("demo", "langid"), GgmlType.F32);
         Assert.InRange(Accuracy(path, "F32"), 100 * TestSet.Value.HfAccuracy - AllowedPoints, 100);
 
         // The first 200 items: our tokenization gives HF's ids and our logits HF's within float tolerance.
@@ -71,7 +71,7 @@ public class DemoModelTests(ITestOutputHelper output)
     [Fact]
     public void Q4_K_accuracy_is_reported()
     {
-        string path = ApiRefs.GgufFromFolder(Repo.Fixtures("demo", "langid"), "langid", GgmlType.Q4_K);
+        string path = ConvertedModels.FromFolder(Repo.Fixtures("demo", "langid"), GgmlType.Q4_K);
         // Reported, with a loose floor: 4-bit weights may flip the few low-margin texts.
         Assert.InRange(Accuracy(path, "Q4_K"), 95, 100);
     }

@@ -1,3 +1,4 @@
+using DebertaGgml.Tests.TestSupport;
 namespace DebertaGgml.Tests.Api;
 
 /// <summary>Loading, Info, concurrency, cancellation and every kind of bad input: each a defined, tested outcome.</summary>
@@ -90,7 +91,7 @@ public class ModelBehaviourTests
     [Fact]
     public void Disposed_model_throws_ObjectDisposedException()
     {
-        var model = DebertaModel.Load(ApiRefs.Gguf("v3-SequenceClassification"));
+        var model = DebertaModel.Load(ConvertedModels.Get("v3-SequenceClassification"));
         Assert.NotEmpty(model.Classify("before").Scores);
         model.Dispose();
         model.Dispose(); // idempotent
@@ -112,7 +113,7 @@ public class ModelBehaviourTests
             Assert.Contains(bad, e.Message);
         }
         finally { File.Delete(bad); }
-        Assert.Throws<ArgumentOutOfRangeException>(() => DebertaModel.Load(ApiRefs.Gguf("v3-Model"), new DebertaModelOptions { MaxBatch = 0 }));
+        Assert.Throws<ArgumentOutOfRangeException>(() => DebertaModel.Load(ConvertedModels.Get("v3-Model"), new DebertaModelOptions { MaxBatch = 0 }));
     }
 
     [Fact]

@@ -1,14 +1,13 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Convert;
 
 /// <summary>Fixture locations and an independent reading of HF safetensors (the expected side of round-trip checks).</summary>
 internal static class ConvertFixtures
 {
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string ModelsDir => Path.Combine(RepoRoot, "tests", "fixtures", "models");
+    public static string ModelsDir => Repo.Fixtures("models");
 
     public static IEnumerable<string> ModelNames =>
         Directory.GetDirectories(ModelsDir).Select(Path.GetFileName).Order(StringComparer.Ordinal)!;
@@ -73,12 +72,5 @@ internal static class ConvertFixtures
             };
         }
         return values;
-    }
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "DebertaGgml.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root (DebertaGgml.sln) not found above " + AppContext.BaseDirectory);
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DebertaGgml.Convert;
 using DebertaGgml.Gguf;
+using DebertaGgml.Tests.TestSupport;
 using DebertaGgml.Tokenization;
 
 namespace DebertaGgml.Tests.Convert;
@@ -8,7 +9,7 @@ namespace DebertaGgml.Tests.Convert;
 /// <summary>The tokenizer written into the GGUF, checked against the fixture facts and the reference tokenizations.</summary>
 public class ConvertTokenizerTests
 {
-    private static string Fixture(params string[] parts) => Path.Combine([ConvertFixtures.RepoRoot, "tests", "fixtures", .. parts]);
+    private static string Fixture(params string[] parts) => Repo.Fixtures(parts);
 
     [Theory]
     [MemberData(nameof(ConvertFixtures.AllModels), MemberType = typeof(ConvertFixtures))]

@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using DebertaGgml.Convert;
 using DebertaGgml.Gguf;
+using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Convert;
 
@@ -35,7 +36,7 @@ public class MinimalConfigTests
             ("encoder.layer.0.output.LayerNorm.weight", [hidden]), ("encoder.layer.0.output.LayerNorm.bias", [hidden]),
         ];
         var values = SyntheticCheckpoint.Write(folder, config, tensors, seed: 7);
-        File.Copy(Path.Combine(ConvertFixtures.RepoRoot, "tests", "fixtures", "tokenizer", "spm.model"), Path.Combine(folder, "spm.model"));
+        File.Copy(Repo.Fixtures("tokenizer", "spm.model"), Path.Combine(folder, "spm.model"));
 
         string output = temp.File("minimal.gguf");
         var result = HfToGgufConverter.Convert(folder, output);

@@ -1,4 +1,5 @@
 using DebertaGgml.Gguf;
+using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Graph;
 

@@ -1,6 +1,4 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
-using DebertaGgml.Convert;
 using DebertaGgml.Gguf;
 using DebertaGgml.Native;
 using DebertaGgml.Tests.TestSupport;
@@ -119,26 +117,6 @@ internal sealed unsafe class NativeModel : IDisposable
         _context.Dispose();
         _model.Dispose();
     }
-}
-
-/// <summary>Fixture models converted once per test run (per weight type) into a temporary folder.</summary>
-internal static class ConvertedModels
-{
-    static readonly string Dir = Directory.CreateTempSubdirectory("deberta-graph-test-").FullName;
-    static readonly ConcurrentDictionary<(string, GgmlType), Lazy<string>> Cache = new();
-
-    static ConvertedModels() => AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-    {
-        try { Directory.Delete(Dir, recursive: true); } catch (IOException) { }
-    };
-
-    public static string Get(string fixture, GgmlType type = GgmlType.F32) =>
-        Cache.GetOrAdd((fixture, type), key => new Lazy<string>(() =>
-        {
-            string path = Path.Combine(Dir, $"{key.Item1}.{key.Item2}.gguf");
-            HfToGgufConverter.Convert(Repo.Fixtures("models", key.Item1), path, new ConvertOptions { Type = key.Item2 });
-            return path;
-        })).Value;
 }
 
 /// <summary>Max |expected - actual| over real tokens (attention_mask = 1).</summary>

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using DebertaGgml.Native;
+using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Graph;
 

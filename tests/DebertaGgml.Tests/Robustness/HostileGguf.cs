@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Text;
-using DebertaGgml.Convert;
 using DebertaGgml.Gguf;
 using DebertaGgml.Tests.TestSupport;
 
@@ -9,14 +8,7 @@ namespace DebertaGgml.Tests.Robustness;
 /// <summary>Builds valid GGUF files from the fixtures and damages them in precise ways.</summary>
 internal static class HostileGguf
 {
-    static readonly Lazy<byte[]> ValidBytes = new(() =>
-    {
-        string path = Path.Combine(Path.GetTempPath(), $"deberta-hostile-{Environment.ProcessId}.gguf");
-        HfToGgufConverter.Convert(Repo.Fixtures("models", "v3-SequenceClassification"), path);
-        byte[] bytes = File.ReadAllBytes(path);
-        File.Delete(path);
-        return bytes;
-    });
+    static readonly Lazy<byte[]> ValidBytes = new(() => File.ReadAllBytes(ConvertedModels.Get("v3-SequenceClassification")));
 
     /// <summary>A valid F32 GGUF of the v3 sequence-classification fixture.</summary>
     public static byte[] Valid() => (byte[])ValidBytes.Value.Clone();

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DebertaGgml.Convert;
 using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Robustness;
@@ -53,21 +52,13 @@ public class NativeSanitizerTests
     public void CApiChecksRunCleanUnderSanitizers()
     {
         string dir = Build.Value;
-        string model = Path.Combine(Path.GetTempPath(), $"deberta-asan-{Environment.ProcessId}.gguf");
-        HfToGgufConverter.Convert(Repo.Fixtures("models", "v3-SequenceClassification"), model);
-        try
-        {
-            var (code, output) = Run(Path.Combine(dir, "native", "tests", "deberta_api_checks"), [model], 300, SanitizerEnvironment());
-            Assert.True(code == 0, output);
-            Assert.Contains(" 0 failed", output);
-            Assert.DoesNotContain("ERROR: AddressSanitizer", output);
-            Assert.DoesNotContain("ERROR: LeakSanitizer", output);
-            Assert.DoesNotContain("runtime error:", output);
-        }
-        finally
-        {
-            File.Delete(model);
-        }
+        string model = ConvertedModels.Get("v3-SequenceClassification");
+        var (code, output) = Run(Path.Combine(dir, "native", "tests", "deberta_api_checks"), [model], 300, SanitizerEnvironment());
+        Assert.True(code == 0, output);
+        Assert.Contains(" 0 failed", output);
+        Assert.DoesNotContain("ERROR: AddressSanitizer", output);
+        Assert.DoesNotContain("ERROR: LeakSanitizer", output);
+        Assert.DoesNotContain("runtime error:", output);
     }
 
     [Fact]
@@ -81,7 +72,7 @@ public class NativeSanitizerTests
             foreach (var file in Directory.GetFiles(Repo.Path("native", "tests", "fuzz-corpus")))
                 File.Copy(file, Path.Combine(corpus, Path.GetFileName(file)));
             var (code, output) = Run(Path.Combine(dir, "native", "tests", "deberta_fuzz_model_load"),
-                [corpus, $"-max_total_time={seconds}", "-malloc_limit_mb=256", "-rss_limit_mb=2048", "-timeout=10",
+                [corpus, $"-max_total_time={seconds}", "-malloc_limit_mb=256", "-rss_limit_mb=2048", "-timeout=60",
                  $"-artifact_prefix={corpus}/"], seconds + 120, SanitizerEnvironment());
             Assert.True(code == 0, output.Length > 4000 ? output[^4000..] : output);
             Assert.Contains("Done", output);

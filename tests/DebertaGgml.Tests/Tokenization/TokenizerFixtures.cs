@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DebertaGgml.Tests.TestSupport;
 using DebertaGgml.Tokenization;
 
 namespace DebertaGgml.Tests.Tokenization;
@@ -8,9 +9,7 @@ internal static class TokenizerFixtures
 {
     public static readonly string[] Folders = ["tokenizer", "tokenizer_bf"];
 
-    public static string RepoRoot { get; } = FindRepoRoot();
-
-    public static string FixturePath(params string[] parts) => Path.Combine([RepoRoot, "tests", "fixtures", .. parts]);
+    public static string FixturePath(params string[] parts) => Repo.Fixtures(parts);
 
     public static JsonElement LoadRefs(string folder, string file = "tokenizer_refs.json")
     {
@@ -51,15 +50,6 @@ internal static class TokenizerFixtures
         "do_not_truncate" => TruncationStrategy.None,
         _ => throw new ArgumentException($"unknown truncation strategy '{name}' in the fixture"),
     };
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DebertaGgml.sln"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"no folder containing DebertaGgml.sln above {AppContext.BaseDirectory}");
-    }
 }
 
 /// <summary>Collects every mismatch of a fixture run so one failure lists them all.</summary>
