@@ -16,7 +16,7 @@ public sealed record NativeLibraryInfo(CpuVariant Variant, string Reason, string
 /// dependencies resolve to them. The variant can be forced with the DEBERTA_CPU_VARIANT environment
 /// variable (avx512, avx2, avx, noavx) or <see cref="RequestedVariant"/> before first use.
 /// </summary>
-public static class NativeLibraryLoader
+public static partial class NativeLibraryLoader
 {
     public const string VariantEnvironmentVariable = "DEBERTA_CPU_VARIANT";
     public const string DirectoryEnvironmentVariable = "DEBERTA_NATIVE_DIR";
@@ -60,17 +60,41 @@ public static class NativeLibraryLoader
                 string ggmlDir = Path.Combine(dir, VariantFolder(variant));
                 tried.Add(lib);
                 if (!File.Exists(lib) || !File.Exists(Path.Combine(ggmlDir, "libggml.so"))) continue;
+                string waitPolicy = ConfigureOpenMpWaitPolicy();
                 foreach (string name in new[] { "libggml-base.so", "libggml-cpu.so", "libggml.so" })
                     NativeLibrary.Load(Path.Combine(ggmlDir, name));
                 _library = NativeLibrary.Load(lib);
                 _info = new NativeLibraryInfo(variant, reason, lib, ggmlDir);
                 NativeLog.Attach();
-                NativeLog.Write(NativeLogLevel.Info, $"loaded {lib} with ggml CPU variant {VariantFolder(variant)} ({reason})");
+                NativeLog.Write(NativeLogLevel.Info, $"loaded {lib} with ggml CPU variant {VariantFolder(variant)} ({reason}); OpenMP wait policy {waitPolicy}");
                 return;
             }
             throw new DllNotFoundException(
                 $"libdeberta with ggml variant '{VariantFolder(variant)}' not found; tried: {string.Join(", ", tried)}");
         }
+    }
+
+    /// <summary>
+    /// ggml's CPU backend synchronizes its threads with OpenMP barriers after every operation. libgomp spins at
+    /// those by default, which on a machine whose cores are shared (services, CI, anything else running) turns one
+    /// descheduled thread into a stall of every other. Measured here (2 threads, 1x128, docs/BENCHMARKS.md):
+    /// deberta-v3-base Q8_0 148-274 ms passive against 580-3216 ms spinning while other jobs ran; on an idle
+    /// machine spinning wins by ~25% on xsmall (45 against 58 ms). Predictable latency matters more for a library,
+    /// so threads sleep at barriers unless the user chose otherwise (OMP_WAIT_POLICY=active to spin). libgomp reads its environment once, when it is loaded with libggml-cpu.so, hence the
+    /// native setenv here (Environment.SetEnvironmentVariable does not reach the C runtime on Unix).
+    /// </summary>
+    static string ConfigureOpenMpWaitPolicy()
+    {
+        string? policy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
+        if (policy != null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") != null) return policy ?? "from GOMP_SPINCOUNT";
+        if (OperatingSystem.IsLinux()) LibC.setenv("OMP_WAIT_POLICY", "passive", 0);
+        return "passive";
+    }
+
+    static partial class LibC
+    {
+        [LibraryImport("libc.so.6", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int setenv(string name, string value, int overwrite);
     }
 
     static nint Resolve(string name, Assembly assembly, DllImportSearchPath? path)
