@@ -30,7 +30,7 @@ public sealed record BenchOptions
             options = key switch
             {
                 "--models" => options with { Models = List(Value()) },
-                "--types" => options with { Types = List(Value()).Select(ParseType).ToList() },
+                "--types" => options with { Types = ParseTypes(Value()) },
                 "--shapes" => options with { Shapes = List(Value()) },
                 "--threads" => options with { Threads = PositiveInt(key, Value()) },
                 "--iterations" => options with { Iterations = PositiveInt(key, Value()) },
@@ -43,6 +43,10 @@ public sealed record BenchOptions
         }
         return options;
     }
+
+    /// <summary>"F32,Q8_0"; "none" measures ONNX Runtime alone.</summary>
+    static List<GgmlType> ParseTypes(string text) =>
+        text == "none" ? [] : text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(ParseType).ToList();
 
     public static GgmlType ParseType(string text) =>
         Enum.TryParse<GgmlType>(text.Replace('-', '_'), ignoreCase: true, out var type) && GgmlTypes.IsKnown(type)

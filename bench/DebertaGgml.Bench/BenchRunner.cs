@@ -15,18 +15,19 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
 
     public BenchReport Run(BenchStages stages, string command)
     {
-        var report = new BenchReport(DateTime.UtcNow, command, MachineProbe.Describe(), null, [], [], []);
+        var report = new BenchReport(DateTime.UtcNow, command, MachineProbe.Describe(), [], [], [], []);
         Log.WriteLine($"machine: {report.Machine.Cpu}, load average {report.Machine.LoadAverageAtStart}");
         if (stages.HasFlag(BenchStages.Gemm))
         {
-            report = report with { Gemm = GemmPeak.Measure(options.Threads) };
-            Log.WriteLine($"gemm peak: {report.Gemm.Gflops:F1} GFLOP/s ({report.Gemm.Method}, {report.Gemm.M}^3, median {report.Gemm.Latency.MedianMs:F1} ms)");
+            report.Gemm.AddRange(GemmPeak.Measure(options.Threads));
+            foreach (var g in report.Gemm)
+                Log.WriteLine($"gemm: {g.Gflops:F1} GFLOP/s ({g.Method}, {g.M}^3, median {g.Latency.MedianMs:F1} ms)");
         }
         foreach (string name in options.Models)
         {
             var model = PreparedModel.Ensure(name, options.Types, options.Seed, Log);
             if (stages.HasFlag(BenchStages.Agreement)) report.Agreement.AddRange(Agreement(model));
-            if (stages.HasFlag(BenchStages.Latency)) report.Latency.AddRange(Latency(model, report.Gemm));
+            if (stages.HasFlag(BenchStages.Latency)) report.Latency.AddRange(Latency(model, report.GemmPeak));
             if (stages.HasFlag(BenchStages.Memory)) report.Memory.AddRange(Memory(model));
         }
         return report;

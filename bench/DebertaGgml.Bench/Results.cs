@@ -16,5 +16,9 @@ public sealed record LatencyResult(string Model, string Shape, string Engine, La
 /// <summary>Measured in a fresh child process per engine: what a user's process would see.</summary>
 public sealed record MemoryResult(string Model, string Engine, long FileBytes, double LoadMs, double PeakRssMb, double BaselineRssMb, string Shape);
 
-public sealed record BenchReport(DateTime StartedUtc, string Command, MachineInfo Machine, GemmResult? Gemm,
-                                 List<AgreementResult> Agreement, List<LatencyResult> Latency, List<MemoryResult> Memory);
+public sealed record BenchReport(DateTime StartedUtc, string Command, MachineInfo Machine, List<GemmResult> Gemm,
+                                 List<AgreementResult> Agreement, List<LatencyResult> Latency, List<MemoryResult> Memory)
+{
+    /// <summary>The faster GEMM microbenchmark: the practical F32 peak of this machine, null when not measured.</summary>
+    public GemmResult? GemmPeak => Gemm.MaxBy(g => g.Gflops);
+}
