@@ -1,0 +1,100 @@
+// Model and context entry points of deberta.h.
+#include "context.h"
+#include "deberta.h"
+#include "errors.h"
+#include "model.h"
+
+using namespace deberta;
+
+extern "C" {
+
+deberta_model_params deberta_model_default_params(void) {
+    deberta_model_params p{};
+    p.device = DEBERTA_DEVICE_CPU;
+    p.use_mmap = 1;
+    return p;
+}
+
+deberta_status deberta_model_load(const char * path, const deberta_model_params * params, deberta_model ** model) {
+    if (model) *model = nullptr;
+    return guarded([&] {
+        ensure_initialized();
+        DEBERTA_CHECK_ARG(path && *path, "path must not be empty");
+        DEBERTA_CHECK_ARG(model, "model must not be NULL");
+        const deberta_model_params p = params ? *params : deberta_model_default_params();
+        *model = load_model(path, p.device, p.use_mmap != 0).release();
+    });
+}
+
+void deberta_model_free(deberta_model * model) { delete model; }
+
+deberta_status deberta_model_get_info(const deberta_model * model, deberta_model_info * info) {
+    return guarded([&] {
+        DEBERTA_CHECK_ARG(model && info, "model and info must not be NULL");
+        const hparams & hp = model->hp;
+        deberta_model_info i{};
+        i.head = hp.head;
+        i.vocab_size = (int32_t) hp.vocab_size;
+        i.hidden_size = (int32_t) hp.hidden_size;
+        i.embedding_size = (int32_t) hp.embedding_size;
+        i.num_hidden_layers = (int32_t) hp.n_layers;
+        i.num_attention_heads = (int32_t) hp.n_heads;
+        i.intermediate_size = (int32_t) hp.intermediate_size;
+        i.max_position_embeddings = (int32_t) hp.max_position_embeddings;
+        i.type_vocab_size = (int32_t) hp.type_vocab_size;
+        i.num_labels = (int32_t) hp.num_labels;
+        i.relative_attention = hp.relative_attention;
+        i.position_buckets = (int32_t) hp.position_buckets;
+        i.max_relative_positions = (int32_t) hp.max_relative_positions;
+        i.position_biased_input = hp.position_biased_input;
+        i.max_sequence_length = (int32_t) hp.max_sequence_length;
+        i.layer_norm_eps = hp.layer_norm_eps;
+        *info = i;
+    });
+}
+
+const char * deberta_model_label(const deberta_model * model, int32_t index) {
+    if (!model || index < 0 || (size_t) index >= model->hp.labels.size()) return nullptr;
+    return model->hp.labels[(size_t) index].c_str();
+}
+
+size_t deberta_model_weights_size(const deberta_model * model) { return model ? model->weights_size() : 0; }
+
+const char * deberta_model_device(const deberta_model * model) { return model ? model->device_name.c_str() : nullptr; }
+
+deberta_context_params deberta_context_default_params(void) {
+    deberta_context_params p{};
+    p.n_threads = 0;
+    p.max_batch = 8;
+    p.max_tokens = 512;
+    return p;
+}
+
+deberta_status deberta_context_create(deberta_model * model, const deberta_context_params * params,
+                                      deberta_context ** context) {
+    if (context) *context = nullptr;
+    return guarded([&] {
+        DEBERTA_CHECK_ARG(model && context, "model and context must not be NULL");
+        const deberta_context_params p = params ? *params : deberta_context_default_params();
+        *context = create_context(*model, p).release();
+    });
+}
+
+void deberta_context_free(deberta_context * context) { delete context; }
+
+size_t deberta_context_memory(const deberta_context * context) {
+    return context ? context->backends->buffer_size() + context->arena.size() : 0;
+}
+
+deberta_status deberta_context_eval(deberta_context * context, const deberta_batch * batch, deberta_outputs * outputs) {
+    return guarded([&] {
+        DEBERTA_CHECK_ARG(context && batch && outputs, "context, batch and outputs must not be NULL");
+        eval(*context, *batch, *outputs);
+    });
+}
+
+void deberta_context_cancel(deberta_context * context) {
+    if (context) context->cancel_requested.store(true);
+}
+
+}  // extern "C"

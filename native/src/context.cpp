@@ -1,0 +1,277 @@
+#include "context.h"
+
+#include "errors.h"
+
+#include <algorithm>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace deberta {
+
+namespace {
+
+// Added to the scores of padding keys. Finite, so that a sequence without any real token gives a uniform
+// softmax (as HF's finfo.min fill does) instead of NaN.
+constexpr float masked_score = -1e30f;
+
+ggml_backend_dev_t cpu_device() {
+    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
+        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
+        if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) return dev;
+    }
+    fail(DEBERTA_STATUS_BACKEND_ERROR, "ggml has no CPU device");
+}
+
+bool cpu_abort_requested(void * data) {
+    return static_cast<std::atomic<bool> *>(data)->load(std::memory_order_relaxed);
+}
+
+} // namespace
+
+compute_backends::compute_backends(ggml_backend_dev_t device, int n_threads, size_t graph_nodes) {
+    try {
+        if (ggml_backend_dev_type(device) != GGML_BACKEND_DEVICE_TYPE_CPU) backends_.push_back(init_backend(device));
+        cpu_ = init_backend(cpu_device());
+        backends_.push_back(cpu_);
+        ggml_backend_cpu_set_n_threads(cpu_, n_threads);
+        sched_ = ggml_backend_sched_new(backends_.data(), nullptr, (int) backends_.size(), graph_nodes, false, true);
+        require(sched_ != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "cannot create the ggml scheduler");
+    } catch (...) {
+        for (ggml_backend_t b : backends_) ggml_backend_free(b);
+        throw;
+    }
+}
+
+compute_backends::~compute_backends() {
+    if (sched_) ggml_backend_sched_free(sched_);
+    for (ggml_backend_t b : backends_) ggml_backend_free(b);
+}
+
+size_t compute_backends::buffer_size() const {
+    size_t total = 0;
+    for (ggml_backend_t b : backends_) total += ggml_backend_sched_get_buffer_size(sched_, b);
+    return total;
+}
+
+int physical_core_count() {
+    std::ifstream cpuinfo("/proc/cpuinfo");
+    std::set<std::pair<std::string, std::string>> cores;
+    std::string line, physical;
+    while (std::getline(cpuinfo, line)) {
+        const auto colon = line.find(':');
+        if (colon == std::string::npos) continue;
+        const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
+        if (line.rfind("physical id", 0) == 0) physical = value;
+        else if (line.rfind("core id", 0) == 0) cores.emplace(physical, value);
+    }
+    if (!cores.empty()) return (int) cores.size();
+    return std::max(1u, std::thread::hardware_concurrency());
+}
+
+void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
+                    const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs) {
+    (void) ctx;
+    compute_backends backends(model.device, physical_core_count(), graph_size(model.hp));
+    require(ggml_backend_sched_alloc_graph(backends.sched(), graph), DEBERTA_STATUS_OUT_OF_MEMORY,
+            "cannot allocate the position-projection graph");
+    for (const auto & [tensor, values] : int_inputs) {
+        ggml_backend_tensor_set(tensor, values.data(), 0, values.size() * sizeof(int32_t));
+    }
+    require(ggml_backend_sched_graph_compute(backends.sched(), graph) == GGML_STATUS_SUCCESS,
+            DEBERTA_STATUS_BACKEND_ERROR, "computing the position projections failed");
+}
+
+namespace {
+
+void build_cached_graph(deberta_context & c, const graph_shape & shape) {
+    if (c.ctx_graph) ggml_free(c.ctx_graph);
+    c.ctx_graph = nullptr;
+    c.graph = nullptr;
+    ggml_init_params params{c.arena.size(), c.arena.data(), true};
+    c.ctx_graph = ggml_init(params);
+    require(c.ctx_graph != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
+    c.graph = ggml_new_graph_custom(c.ctx_graph, graph_size(c.model->hp), false);
+    c.io = build_graph(c.ctx_graph, c.graph, *c.model, shape);
+    c.shape = shape;
+}
+
+void update_relative_rows(deberta_context & c, int64_t T) {
+    if (c.rel_tokens == T) return;
+    const hparams & hp = c.model->hp;
+    const int64_t W = 2 * T - 1;
+    c.rel_c2p.resize(W);
+    c.rel_p2c.resize(W);
+    for (int64_t j = 0; j < W; ++j) {
+        c.rel_c2p[j] = relative_embedding_row(hp, T - 1 - j);
+        c.rel_p2c[j] = relative_embedding_row(hp, j - (T - 1));
+    }
+    c.rel_tokens = T;
+}
+
+size_t checked_size(size_t given, size_t needed, const char * name) {
+    if (given < needed) {
+        fail(DEBERTA_STATUS_INVALID_ARGUMENT, std::string("outputs.") + name + " holds " + std::to_string(given) +
+             " floats, " + std::to_string(needed) + " needed");
+    }
+    return needed;
+}
+
+} // namespace
+
+std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params) {
+    const hparams & hp = model.hp;
+    DEBERTA_CHECK_ARG(params.n_threads <= 1024, "n_threads must be at most 1024");
+    DEBERTA_CHECK_ARG(params.max_batch > 0 && params.max_batch <= 65536, "max_batch must be in 1..65536");
+    DEBERTA_CHECK_ARG(params.max_tokens > 0, "max_tokens must be positive");
+    auto c = std::make_unique<deberta_context>();
+    c->model = &model;
+    c->n_threads = params.n_threads > 0 ? params.n_threads : physical_core_count();
+    c->max_seqs = params.max_batch;
+    c->max_tokens = std::min<int64_t>(params.max_tokens, hp.max_sequence_length);
+    const size_t nodes = graph_size(hp);
+    c->arena.resize(ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false));
+    c->backends = std::make_unique<compute_backends>(model.device, c->n_threads, nodes);
+    ggml_backend_cpu_set_abort_callback(c->backends->cpu(), cpu_abort_requested, &c->cancel_requested);
+
+    // Size the compute buffers once for the largest shape, so evaluations never grow them.
+    graph_shape largest{c->max_seqs, c->max_tokens, true, true};
+    build_cached_graph(*c, largest);
+    require(ggml_backend_sched_reserve(c->backends->sched(), c->graph), DEBERTA_STATUS_OUT_OF_MEMORY,
+            "cannot reserve compute buffers for " + std::to_string(c->max_seqs) + " sequences of " +
+            std::to_string(c->max_tokens) + " tokens");
+    return c;
+}
+
+void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & out) {
+    const deberta_model & m = *c.model;
+    const hparams & hp = m.hp;
+    c.cancel_requested.store(false);
+
+    DEBERTA_CHECK_ARG(batch.input_ids && batch.attention_mask, "batch.input_ids and batch.attention_mask are required");
+    DEBERTA_CHECK_ARG(batch.n_batch > 0 && batch.n_tokens > 0 && batch.n_choices > 0,
+                      "n_batch, n_choices and n_tokens must be positive");
+    DEBERTA_CHECK_ARG(batch.n_choices == 1 || hp.head == DEBERTA_HEAD_MULTIPLE_CHOICE,
+                      "n_choices must be 1 unless the model is a multiple-choice model");
+    const int64_t B = batch.n_batch, C = batch.n_choices, T = batch.n_tokens, S = B * C, H = hp.hidden_size;
+    if (T > hp.max_sequence_length) {
+        fail(DEBERTA_STATUS_INVALID_ARGUMENT, "sequence of " + std::to_string(T) + " tokens exceeds the model's limit of " +
+             std::to_string(hp.max_sequence_length) + (hp.position_biased_input ? " (max_position_embeddings)" : ""));
+    }
+    DEBERTA_CHECK_ARG(T <= c.max_tokens, "sequence of " + std::to_string(T) + " tokens exceeds the context's max_tokens " +
+                      std::to_string(c.max_tokens));
+    DEBERTA_CHECK_ARG(S <= c.max_seqs, std::to_string(S) + " sequences exceed the context's max_batch " +
+                      std::to_string(c.max_seqs));
+
+    const size_t n = (size_t) (S * T);
+    for (size_t i = 0; i < n; ++i) {
+        const int32_t id = batch.input_ids[i], mask = batch.attention_mask[i];
+        if (id < 0 || id >= hp.vocab_size) {
+            fail(DEBERTA_STATUS_INVALID_ARGUMENT, "input_ids[" + std::to_string(i) + "] = " + std::to_string(id) +
+                 " is outside the vocabulary (0.." + std::to_string(hp.vocab_size - 1) + ")");
+        }
+        DEBERTA_CHECK_ARG(mask == 0 || mask == 1, "attention_mask[" + std::to_string(i) + "] must be 0 or 1");
+        if (batch.token_type_ids && hp.type_vocab_size > 0) {
+            const int32_t t = batch.token_type_ids[i];
+            if (t < 0 || t >= hp.type_vocab_size) {
+                fail(DEBERTA_STATUS_INVALID_ARGUMENT, "token_type_ids[" + std::to_string(i) + "] = " + std::to_string(t) +
+                     " is outside 0.." + std::to_string(hp.type_vocab_size - 1));
+            }
+        }
+    }
+
+    // Which outputs, and their sizes.
+    const bool qa = hp.head == DEBERTA_HEAD_QUESTION_ANSWERING;
+    const bool want_head = qa ? (out.start_logits || out.end_logits) : out.logits != nullptr;
+    if ((out.logits && (qa || hp.head == DEBERTA_HEAD_NONE)) || (!qa && (out.start_logits || out.end_logits))) {
+        fail(DEBERTA_STATUS_INVALID_ARGUMENT, "the requested logits do not exist for this model's head");
+    }
+    size_t head_floats = 0;
+    switch (hp.head) {
+        case DEBERTA_HEAD_SEQUENCE_CLASSIFICATION: head_floats = (size_t) (S * hp.num_labels); break;
+        case DEBERTA_HEAD_MULTIPLE_CHOICE: head_floats = (size_t) S; break;
+        case DEBERTA_HEAD_TOKEN_CLASSIFICATION: head_floats = n * (size_t) hp.num_labels; break;
+        case DEBERTA_HEAD_QUESTION_ANSWERING: head_floats = n * 2; break;
+        case DEBERTA_HEAD_MASKED_LM: head_floats = n * (size_t) hp.vocab_size; break;
+        default: break;
+    }
+    const size_t hidden_floats = n * (size_t) H;
+    if (out.last_hidden_state) checked_size(out.last_hidden_state_size, hidden_floats, "last_hidden_state");
+    if (out.hidden_states) checked_size(out.hidden_states_size, hidden_floats * (size_t) (hp.n_layers + 1), "hidden_states");
+    if (out.logits) checked_size(out.logits_size, head_floats, "logits");
+    if (out.start_logits) checked_size(out.start_logits_size, n, "start_logits");
+    if (out.end_logits) checked_size(out.end_logits_size, n, "end_logits");
+
+    const graph_shape shape{S, T, out.hidden_states != nullptr, want_head};
+    ggml_backend_sched_t sched = c.backends->sched();
+    if (!c.graph || !(shape == c.shape)) {
+        build_cached_graph(c, shape);
+        // The allocator keeps per-node state from the graph it last saw; a new graph gets a fresh plan (within
+        // the buffers reserved at creation, which only grow if this shape needs more).
+        require(ggml_backend_sched_reserve(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot reserve the graph");
+    }
+    ggml_backend_sched_reset(sched);
+    require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
+
+    // Inputs.
+    ggml_backend_tensor_set(c.io.ids, batch.input_ids, 0, n * sizeof(int32_t));
+    if (c.io.type_ids) {
+        c.type_ids.assign(n, 0);
+        if (batch.token_type_ids) std::memcpy(c.type_ids.data(), batch.token_type_ids, n * sizeof(int32_t));
+        ggml_backend_tensor_set(c.io.type_ids, c.type_ids.data(), 0, n * sizeof(int32_t));
+    }
+    if (c.io.positions) {
+        c.positions.resize(T);
+        for (int64_t t = 0; t < T; ++t) c.positions[t] = (int32_t) t;
+        ggml_backend_tensor_set(c.io.positions, c.positions.data(), 0, T * sizeof(int32_t));
+    }
+    c.token_mask.resize(n);
+    for (size_t i = 0; i < n; ++i) c.token_mask[i] = (float) batch.attention_mask[i];
+    ggml_backend_tensor_set(c.io.token_mask, c.token_mask.data(), 0, n * sizeof(float));
+    // kq_mask [T_k, T_q, 1, S]: the same key mask for every query row.
+    c.kq_mask.resize(n * (size_t) T);
+    for (int64_t s = 0; s < S; ++s) {
+        const int32_t * mask = batch.attention_mask + s * T;
+        float * rows = c.kq_mask.data() + (size_t) (s * T * T);
+        for (int64_t k = 0; k < T; ++k) rows[k] = mask[k] ? 0.0f : masked_score;
+        for (int64_t q = 1; q < T; ++q) std::memcpy(rows + q * T, rows, T * sizeof(float));
+    }
+    ggml_backend_tensor_set(c.io.kq_mask, c.kq_mask.data(), 0, c.kq_mask.size() * sizeof(float));
+    if (c.io.rel_c2p || c.io.rel_p2c) {
+        update_relative_rows(c, T);
+        if (c.io.rel_c2p) ggml_backend_tensor_set(c.io.rel_c2p, c.rel_c2p.data(), 0, c.rel_c2p.size() * sizeof(int32_t));
+        if (c.io.rel_p2c) ggml_backend_tensor_set(c.io.rel_p2c, c.rel_p2c.data(), 0, c.rel_p2c.size() * sizeof(int32_t));
+    }
+
+    const ggml_status status = ggml_backend_sched_graph_compute(sched, c.graph);
+    if (status == GGML_STATUS_ABORTED) fail(DEBERTA_STATUS_CANCELLED, "evaluation cancelled");
+    require(status == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
+            "graph computation failed (ggml status " + std::to_string((int) status) + ")");
+
+    // Outputs.
+    const size_t hidden_bytes = hidden_floats * sizeof(float);
+    if (out.last_hidden_state) ggml_backend_tensor_get(c.io.hidden.back(), out.last_hidden_state, 0, hidden_bytes);
+    if (out.hidden_states) {
+        for (size_t l = 0; l < c.io.hidden.size(); ++l) {
+            ggml_backend_tensor_get(c.io.hidden[l], out.hidden_states + l * hidden_floats, 0, hidden_bytes);
+        }
+    }
+    if (want_head && qa) {
+        c.head_out.resize(head_floats);
+        ggml_backend_tensor_get(c.io.logits, c.head_out.data(), 0, head_floats * sizeof(float));
+        for (size_t i = 0; i < n; ++i) {
+            if (out.start_logits) out.start_logits[i] = c.head_out[2 * i];
+            if (out.end_logits) out.end_logits[i] = c.head_out[2 * i + 1];
+        }
+    } else if (want_head) {
+        ggml_backend_tensor_get(c.io.logits, out.logits, 0, head_floats * sizeof(float));
+    }
+}
+
+} // namespace deberta
+
+deberta_context::~deberta_context() {
+    if (ctx_graph) ggml_free(ctx_graph);
+}

@@ -1,0 +1,74 @@
+// context.h: inference contexts: backends + scheduler, the cached graph of the last shape, eval.
+#pragma once
+
+#include "graph.h"
+#include "model.h"
+
+#include <atomic>
+#include <memory>
+#include <vector>
+
+namespace deberta {
+
+// The model's device (plus the CPU as fallback) behind one ggml_backend_sched.
+class compute_backends {
+public:
+    compute_backends(ggml_backend_dev_t device, int n_threads, size_t graph_nodes);
+    ~compute_backends();
+    compute_backends(const compute_backends &) = delete;
+    compute_backends & operator=(const compute_backends &) = delete;
+
+    ggml_backend_sched_t sched() const { return sched_; }
+    ggml_backend_t cpu() const { return cpu_; }
+    size_t buffer_size() const;
+
+private:
+    std::vector<ggml_backend_t> backends_;
+    ggml_backend_t cpu_ = nullptr;
+    ggml_backend_sched_t sched_ = nullptr;
+};
+
+// Physical cores (Linux: distinct core ids in /proc/cpuinfo), else the hardware thread count.
+int physical_core_count();
+
+// Runs a one-off graph (e.g. the position projections at load) on the model's device.
+void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
+                    const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs);
+
+} // namespace deberta
+
+struct deberta_context {
+    const deberta_model * model = nullptr;
+    int n_threads = 0;
+    int64_t max_seqs = 0;
+    int64_t max_tokens = 0;
+    std::unique_ptr<deberta::compute_backends> backends;
+    std::atomic<bool> cancel_requested{false};
+
+    // The graph of the last shape, rebuilt in the same metadata arena when the shape changes.
+    std::vector<uint8_t> arena;
+    ggml_context * ctx_graph = nullptr;
+    ggml_cgraph * graph = nullptr;
+    deberta::graph_shape shape;
+    deberta::graph_io io;
+
+    // Relative-position rows, computed once per sequence length.
+    int64_t rel_tokens = -1;
+    std::vector<int32_t> rel_c2p, rel_p2c;
+
+    // Host staging for inputs and head outputs, grown once and reused.
+    std::vector<int32_t> ids, type_ids, positions;
+    std::vector<float> token_mask, kq_mask, head_out;
+
+    deberta_context() = default;
+    deberta_context(const deberta_context &) = delete;
+    deberta_context & operator=(const deberta_context &) = delete;
+    ~deberta_context();
+};
+
+namespace deberta {
+
+std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params);
+void eval(deberta_context & ctx, const deberta_batch & batch, deberta_outputs & outputs);
+
+} // namespace deberta

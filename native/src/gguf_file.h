@@ -1,0 +1,104 @@
+// gguf_file.h: our own validating GGUF (v2/v3) reader. ggml's gguf_* API aborts on a type mismatch
+// and does not check the data section of a truncated file, so model loading never uses it.
+#pragma once
+
+#include "errors.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace deberta {
+
+// A malformed file (DEBERTA_STATUS_INVALID_MODEL) or a failed read (DEBERTA_STATUS_IO_ERROR).
+struct gguf_error : Error {
+    gguf_error(const std::string & message, bool io_failure)
+        : Error(io_failure ? DEBERTA_STATUS_IO_ERROR : DEBERTA_STATUS_INVALID_MODEL, message) {}
+};
+
+enum class gguf_value_type : uint32_t {
+    u8 = 0, i8 = 1, u16 = 2, i16 = 3, u32 = 4, i32 = 5, f32 = 6, boolean = 7,
+    string = 8, array = 9, u64 = 10, i64 = 11, f64 = 12,
+};
+
+const char * gguf_value_type_name(gguf_value_type type);
+
+// One metadata value. Numbers are kept widened (integers exactly, floats as double); arrays keep their
+// element type and either numbers or strings.
+struct gguf_value {
+    gguf_value_type type = gguf_value_type::u8;
+    gguf_value_type element_type = gguf_value_type::u8; // arrays only
+    int64_t integer = 0;     // integer types and bool; u64 above INT64_MAX is rejected at parse time
+    double real = 0;         // f32/f64
+    std::string text;        // string
+    std::vector<int64_t> integers;      // arrays of integer types/bool
+    std::vector<double> reals;          // arrays of f32/f64
+    std::vector<std::string> strings;   // arrays of strings
+};
+
+struct gguf_tensor_info {
+    std::string name;
+    uint32_t n_dims = 0;
+    int64_t ne[4] = {1, 1, 1, 1};
+    int32_t type = 0;        // ggml type id
+    uint64_t offset = 0;     // relative to the data section
+    uint64_t file_offset = 0;
+    uint64_t nbytes = 0;
+};
+
+// Storage facts of the ggml types a model may use (ggml ids), without calling ggml.
+struct tensor_type_traits {
+    int32_t type;
+    const char * name;
+    int64_t block_size;   // elements per block
+    uint64_t block_bytes; // bytes per block
+};
+// nullptr when the type is not one we support.
+const tensor_type_traits * find_tensor_type(int32_t type);
+
+class gguf_file {
+public:
+    // Parses and validates the header; throws gguf_error naming the path and the problem.
+    explicit gguf_file(const std::string & path);
+
+    const std::string & path() const { return path_; }
+    uint32_t version() const { return version_; }
+    uint64_t file_size() const { return file_size_; }
+    uint64_t data_offset() const { return data_offset_; }
+    uint64_t alignment() const { return alignment_; }
+
+    const std::vector<gguf_tensor_info> & tensors() const { return tensors_; }
+    const gguf_tensor_info * find_tensor(const std::string & name) const;
+
+    bool has(const std::string & key) const { return values_.count(key) != 0; }
+    const gguf_value * find(const std::string & key) const;
+
+    // Typed getters: throw gguf_error when the key is missing (no default) or holds another type.
+    // Integer getters accept every integer type whose value fits.
+    std::string get_string(const std::string & key) const;
+    std::string get_string(const std::string & key, const std::string & fallback) const;
+    int64_t get_int(const std::string & key, int64_t min, int64_t max) const;
+    int64_t get_int(const std::string & key, int64_t min, int64_t max, int64_t fallback) const;
+    bool get_bool(const std::string & key) const;
+    bool get_bool(const std::string & key, bool fallback) const;
+    float get_float(const std::string & key) const;
+    float get_float(const std::string & key, float fallback) const;
+    std::vector<std::string> get_string_array(const std::string & key) const; // empty when missing
+
+private:
+    [[noreturn]] void fail(const std::string & message) const;
+    const gguf_value & require(const std::string & key, gguf_value_type expected) const;
+
+    std::string path_;
+    uint32_t version_ = 0;
+    uint64_t file_size_ = 0;
+    uint64_t data_offset_ = 0;
+    uint64_t alignment_ = 32;
+    std::map<std::string, gguf_value> values_;
+    std::vector<gguf_tensor_info> tensors_;
+    std::map<std::string, size_t> tensor_index_;
+};
+
+} // namespace deberta

@@ -1,0 +1,96 @@
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Tests.Graph;
+
+/// <summary>Every fixture (config x head x batch) against HF's fp64 outputs, at real tokens.</summary>
+public class ForwardReferenceTests
+{
+    // docs/graph.md: F32 weights 1e-4 (2e-4 for masked-LM logits, summed over a larger vocabulary).
+    const double F32Tolerance = 1e-4, F32MlmTolerance = 2e-4;
+
+    public static TheoryData<string> Fixtures => new(FixtureRef.Names);
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void F32_weights_reproduce_the_reference(string fixture) =>
+        CheckFixture(fixture, GgmlType.F32, F32Tolerance, F32MlmTolerance);
+
+    static void CheckFixture(string fixture, GgmlType type, double tolerance, double mlmTolerance)
+    {
+        var reference = FixtureRef.Load(fixture);
+        using var model = new NativeModel(ConvertedModels.Get(fixture, type));
+        Assert.Equal(reference.Layers, model.Info.num_hidden_layers);
+        int h = reference.Hidden;
+        foreach (var batch in reference.Batches)
+        {
+            var fp64 = batch.Fp64;
+            bool all = fp64.TryGetProperty("hidden_states", out var hidden);
+            var result = model.Eval(batch, allHidden: all);
+            string where = $"{fixture} {type} {batch.Name}";
+            if (all)
+            {
+                var layers = hidden.EnumerateArray().ToList();
+                Assert.Equal(reference.Layers + 1, layers.Count);
+                long layerSize = (long)batch.Sequences * batch.T * h;
+                for (int l = 0; l < layers.Count; l++)
+                    AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(layers[l]), result.AllHidden!, batch.AttentionMask, h, l * layerSize),
+                        tolerance, $"{where} hidden_states[{l}]");
+                // The last-hidden-state output is the same tensor as the last entry.
+                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(layers[^1]), result.LastHidden, batch.AttentionMask, h), tolerance, where);
+            }
+            else
+            {
+                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(fp64.GetProperty("last_hidden_state")), result.LastHidden,
+                    batch.AttentionMask, h), tolerance, $"{where} last_hidden_state");
+            }
+            CheckHead(reference, batch, result, tolerance, mlmTolerance, where);
+        }
+    }
+
+    static void CheckHead(FixtureRef reference, RefBatch batch, EvalResult result, double tolerance, double mlmTolerance, string where)
+    {
+        var fp64 = batch.Fp64;
+        switch (reference.Head)
+        {
+            case "SequenceClassification" or "MultipleChoice":
+                AssertWithin(Compare.All(Json.FlatDoubles(fp64.GetProperty("logits")), result.Logits!), tolerance, $"{where} logits");
+                break;
+            case "TokenClassification":
+            {
+                var expected = Json.FlatDoubles(fp64.GetProperty("logits"));
+                AssertWithin(Compare.AtRealTokens(expected, result.Logits!, batch.AttentionMask, expected.Length / batch.AttentionMask.Length),
+                    tolerance, $"{where} logits");
+                break;
+            }
+            case "QuestionAnswering":
+                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(fp64.GetProperty("start_logits")), result.Start!, batch.AttentionMask, 1),
+                    tolerance, $"{where} start_logits");
+                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(fp64.GetProperty("end_logits")), result.End!, batch.AttentionMask, 1),
+                    tolerance, $"{where} end_logits");
+                break;
+            case "MaskedLM":
+            {
+                var index = batch.Fp64.GetProperty("logits_rows").EnumerateArray().ToList();
+                var positions = batch.LogitsRows;
+                Assert.Equal(index.Count, positions.Length);
+                for (int r = 0; r < index.Count; r++)
+                {
+                    var (b, t) = positions[r];
+                    var row = Json.FlatDoubles(index[r]);
+                    long offset = ((long)b * batch.T + t) * reference.Vocab;
+                    double worst = row.Select((e, k) => Math.Abs(e - result.Logits![offset + k])).Max();
+                    AssertWithin(worst, mlmTolerance, $"{where} logits row ({b},{t})");
+                }
+                break;
+            }
+            case "Model":
+                Assert.Null(result.Logits);
+                break;
+            default:
+                throw new InvalidOperationException("unknown head " + reference.Head);
+        }
+    }
+
+    static void AssertWithin(double error, double tolerance, string what) =>
+        Assert.True(error <= tolerance, $"{what}: max |diff| {error:E3} > {tolerance:E1}");
+}
