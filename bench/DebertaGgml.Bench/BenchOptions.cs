@@ -15,6 +15,11 @@ public sealed record BenchOptions
     /// <summary>Seconds of timed rounds per shape when <see cref="Iterations"/> is 0.</summary>
     public double SecondsPerShape { get; init; } = 25;
     public int Seed { get; init; } = 20261127;
+    /// <summary>
+    /// Idle milliseconds before each timed run, so the previous engine's worker threads have stopped spinning
+    /// (libgomp and ORT both busy-wait after a run) and do not steal the 2 cores from the next engine.
+    /// </summary>
+    public int GapMs { get; init; } = 50;
     /// <summary>Rewrite the results section of docs/BENCHMARKS.md.</summary>
     public bool UpdateDocs { get; init; }
 
@@ -37,6 +42,7 @@ public sealed record BenchOptions
                 "--warmup" => options with { WarmUp = PositiveInt(key, Value()) },
                 "--seconds" => options with { SecondsPerShape = PositiveInt(key, Value()) },
                 "--seed" => options with { Seed = PositiveInt(key, Value()) },
+                "--gap-ms" => options with { GapMs = int.TryParse(Value(), out int gap) && gap >= 0 ? gap : throw new ArgumentException("--gap-ms needs a non-negative integer") },
                 "--update-docs" => options with { UpdateDocs = true },
                 _ => throw new ArgumentException($"unknown option '{key}'"),
             };

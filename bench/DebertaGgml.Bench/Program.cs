@@ -44,7 +44,7 @@ try
     if (agreementFailed) Console.Error.WriteLine("bench: F32 logits disagree with ONNX Runtime beyond 1e-3");
     return agreementFailed ? 1 : 0;
 }
-catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or InvalidOperationException or UnauthorizedAccessException)
+catch (Exception e)
 {
     Console.Error.WriteLine($"bench: error: {e.Message.ReplaceLineEndings(" ")}");
     return 1;
