@@ -24,7 +24,13 @@ public static class NativeLibraryLoader
     static readonly object Gate = new();
     static NativeLibraryInfo? _info;
     static nint _library;
-    static bool _resolverSet;
+
+    /// <summary>Every P/Invoke of this assembly resolves "deberta" through the loader, whatever is called first.</summary>
+#pragma warning disable CA2255 // a library must own its resolver before any of its P/Invokes runs
+    [System.Runtime.CompilerServices.ModuleInitializer]
+    internal static void RegisterResolver() =>
+        NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
+#pragma warning restore CA2255
 
     /// <summary>Variant to load; Auto (default) picks from the processor's features. Set before first use.</summary>
     public static CpuVariant RequestedVariant { get; set; } = CpuVariant.Auto;
@@ -58,11 +64,6 @@ public static class NativeLibraryLoader
                     NativeLibrary.Load(Path.Combine(ggmlDir, name));
                 _library = NativeLibrary.Load(lib);
                 _info = new NativeLibraryInfo(variant, reason, lib, ggmlDir);
-                if (!_resolverSet)
-                {
-                    NativeLibrary.SetDllImportResolver(typeof(NativeLibraryLoader).Assembly, Resolve);
-                    _resolverSet = true;
-                }
                 NativeLog.Attach();
                 NativeLog.Write(NativeLogLevel.Info, $"loaded {lib} with ggml CPU variant {VariantFolder(variant)} ({reason})");
                 return;

@@ -15,7 +15,7 @@ public static class AtomicFile
                 write(stream);
             File.Move(temp, fullPath, overwrite: true);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException && e is not ConvertException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             File.Delete(temp);
             throw new ConvertException(path, $"cannot write the output: {e.Message}", e);

@@ -12,13 +12,15 @@ public sealed record ConvertOptions
     public GgmlType? HeadType { get; init; }
     /// <summary>general.name; defaults to the checkpoint folder's name.</summary>
     public string? Name { get; init; }
+    /// <summary>Weights file to read instead of the first found (model.safetensors, index, pytorch_model.bin).</summary>
+    public string? WeightsFile { get; init; }
     public IProgress<ConvertProgress>? Progress { get; init; }
 }
 
 /// <summary>Reported after each tensor is written.</summary>
 public sealed record ConvertProgress(int Done, int Total, string TensorName);
 
-/// <summary>What a conversion produced.</summary>
+/// <summary>What a conversion produced: <see cref="InputBytes"/> counts the source tensors' bytes, <see cref="OutputBytes"/> the written file.</summary>
 public sealed record ConvertResult(
     string OutputPath,
     int TensorCount,

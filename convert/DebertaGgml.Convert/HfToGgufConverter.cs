@@ -8,6 +8,7 @@ public static class HfToGgufConverter
 {
     public const string ConfigFile = "config.json";
 
+
     public static ConvertResult Convert(string hfFolder, string outPath, ConvertOptions? options = null)
     {
         options ??= new ConvertOptions();
@@ -18,7 +19,7 @@ public static class HfToGgufConverter
         if (config.ModelType != GgufKeys.ArchitectureName)
             throw new ConvertException(configPath, $"model_type '{config.ModelType}' is not supported (expected '{GgufKeys.ArchitectureName}')");
 
-        using var checkpoint = CheckpointLoader.Open(hfFolder);
+        using var checkpoint = CheckpointLoader.Open(hfFolder, options.WeightsFile);
         var (head, architecture) = ResolveHead(config, configPath, checkpoint);
         var plan = Plan(config, head, checkpoint, hfFolder, out var warnings);
 
@@ -31,10 +32,11 @@ public static class HfToGgufConverter
         AtomicFile.Write(outPath, stream =>
         {
             writer.WriteHeader(stream);
+            var buffers = new ChunkBuffers();
             for (int i = 0; i < planned.Count; i++)
             {
                 var (source, info) = planned[i];
-                WriteTensor(writer, checkpoint, source, info);
+                WriteTensor(writer, checkpoint, source, info, buffers);
                 options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, info.Name));
             }
             writer.Complete();
@@ -49,14 +51,24 @@ public static class HfToGgufConverter
             warnings);
     }
 
-    private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info)
+    /// <summary>Streams a tensor through in row chunks: memory stays at one chunk, whatever the tensor's size.</summary>
+    private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info, ChunkBuffers buffers)
     {
-        var values = new float[source.ElementCount];
-        checkpoint.ReadFloat32(source, values);
         long rowLength = info.Dimensions[0];
-        var encoded = new byte[info.ByteSize];
-        TensorEncoder.Encode(info.Type, values, values.Length / rowLength, rowLength, encoded);
-        writer.WriteTensorData(encoded);
+        long rows = source.ElementCount / rowLength;
+        long rowsPerChunk = Math.Clamp(ChunkBuffers.Elements / rowLength, 1, rows);
+        long rowBytes = GgmlTypes.RowBytes(info.Type, rowLength);
+        var (values, encoded) = buffers.Get(rowsPerChunk * rowLength, rowsPerChunk * rowBytes);
+        using var reader = checkpoint.OpenTensor(source);
+        for (long row = 0; row < rows; row += rowsPerChunk)
+        {
+            long count = Math.Min(rowsPerChunk, rows - row);
+            var chunk = values.AsSpan(0, (int)(count * rowLength));
+            var bytes = encoded.AsSpan(0, (int)(rowBytes * count));
+            reader.Read(chunk);
+            TensorEncoder.Encode(info.Type, chunk, count, rowLength, bytes);
+            writer.WriteTensorData(bytes);
+        }
     }
 
     private static (DebertaHead Head, string Architecture) ResolveHead(DebertaConfig config, string configPath, ICheckpoint checkpoint)

@@ -14,8 +14,11 @@ public enum TensorRole
 }
 
 /// <summary>One GGUF tensor and where it comes from. <see cref="Dimensions"/> is ggml order (HF shape reversed).</summary>
-public sealed record TensorMapping(string GgufName, string HfName, long[] Dimensions, TensorRole Role)
+public sealed record TensorMapping(string GgufName, string HfName, long[] Dimensions)
 {
+    public TensorRole Role => TensorMap.RoleOf(GgufName, Dimensions.Length);
+
+
     /// <summary>The HF shape (outermost first) the config implies.</summary>
     public long[] HfShape => Dimensions.Reverse().ToArray();
 }
@@ -40,35 +43,35 @@ public static class TensorMap
     {
         long h = c.HiddenSize, e = c.EmbeddingSize, ff = c.IntermediateSize, v = c.VocabSize;
         var list = new List<TensorMapping>();
-        void Matrix(string gguf, string hf, TensorRole role, params long[] ne) => list.Add(new(gguf, hf, ne, role));
-        void Linear(string gguf, string hf, long inputs, long outputs, TensorRole role = TensorRole.Weight)
+        void Matrix(string gguf, string hf, params long[] ne) => list.Add(new(gguf, hf, ne));
+        void Linear(string gguf, string hf, long inputs, long outputs)
         {
-            Matrix($"{gguf}.weight", $"{hf}.weight", role, inputs, outputs);
-            Matrix($"{gguf}.bias", $"{hf}.bias", TensorRole.Vector, outputs);
+            Matrix($"{gguf}.weight", $"{hf}.weight", inputs, outputs);
+            Matrix($"{gguf}.bias", $"{hf}.bias", outputs);
         }
         void Norm(string gguf, string hf, long size)
         {
-            Matrix($"{gguf}.weight", $"{hf}.weight", TensorRole.Vector, size);
-            Matrix($"{gguf}.bias", $"{hf}.bias", TensorRole.Vector, size);
+            Matrix($"{gguf}.weight", $"{hf}.weight", size);
+            Matrix($"{gguf}.bias", $"{hf}.bias", size);
         }
 
-        Matrix("token_embd.weight", "deberta.embeddings.word_embeddings.weight", TensorRole.Embedding, e, v);
+        Matrix("token_embd.weight", "deberta.embeddings.word_embeddings.weight", e, v);
         if (c.PositionBiasedInput)
-            Matrix("position_embd.weight", "deberta.embeddings.position_embeddings.weight", TensorRole.Embedding, e, c.MaxPositionEmbeddings);
+            Matrix("position_embd.weight", "deberta.embeddings.position_embeddings.weight", e, c.MaxPositionEmbeddings);
         if (c.TypeVocabSize > 0)
-            Matrix("token_types.weight", "deberta.embeddings.token_type_embeddings.weight", TensorRole.Embedding, e, c.TypeVocabSize);
+            Matrix("token_types.weight", "deberta.embeddings.token_type_embeddings.weight", e, c.TypeVocabSize);
         if (e != h)
-            Matrix("embd_proj.weight", "deberta.embeddings.embed_proj.weight", TensorRole.Weight, e, h);
+            Matrix("embd_proj.weight", "deberta.embeddings.embed_proj.weight", e, h);
         Norm("token_embd_norm", "deberta.embeddings.LayerNorm", h);
 
         if (c.RelativeAttention)
-            Matrix("rel_embd.weight", "deberta.encoder.rel_embeddings.weight", TensorRole.Weight, h, 2L * c.AttentionSpan);
+            Matrix("rel_embd.weight", "deberta.encoder.rel_embeddings.weight", h, 2L * c.AttentionSpan);
         if (c.NormalizesRelativeEmbeddings)
             Norm("rel_embd_norm", "deberta.encoder.LayerNorm", h);
         if (c.ConvKernelSize > 0)
         {
-            Matrix("enc_conv.weight", "deberta.encoder.conv.conv.weight", TensorRole.Weight, c.ConvKernelSize, h / c.ConvGroups, h);
-            Matrix("enc_conv.bias", "deberta.encoder.conv.conv.bias", TensorRole.Vector, h);
+            Matrix("enc_conv.weight", "deberta.encoder.conv.conv.weight", c.ConvKernelSize, h / c.ConvGroups, h);
+            Matrix("enc_conv.bias", "deberta.encoder.conv.conv.bias", h);
             Norm("enc_conv_norm", "deberta.encoder.conv.LayerNorm", h);
         }
 
@@ -93,27 +96,34 @@ public static class TensorMap
         switch (head)
         {
             case DebertaHead.SequenceClassification or DebertaHead.MultipleChoice:
-                Linear("cls", "pooler.dense", h, c.PoolerHiddenSize, TensorRole.Head);
-                Linear("cls.output", "classifier", c.PoolerHiddenSize, numLabels, TensorRole.Head);
+                Linear("cls", "pooler.dense", h, c.PoolerHiddenSize);
+                Linear("cls.output", "classifier", c.PoolerHiddenSize, numLabels);
                 break;
             case DebertaHead.TokenClassification:
-                Linear("cls.output", "classifier", h, numLabels, TensorRole.Head);
+                Linear("cls.output", "classifier", h, numLabels);
                 break;
             case DebertaHead.QuestionAnswering:
-                Linear("cls.output", "qa_outputs", h, 2, TensorRole.Head);
+                Linear("cls.output", "qa_outputs", h, 2);
                 break;
             case DebertaHead.MaskedLM:
                 string mlm = c.Legacy ? "cls.predictions" : "lm_predictions.lm_head";
                 string transform = c.Legacy ? "cls.predictions.transform" : "lm_predictions.lm_head";
-                Linear("mlm.dense", $"{transform}.dense", h, e, TensorRole.Head);
+                Linear("mlm.dense", $"{transform}.dense", h, e);
                 Norm("mlm.norm", $"{transform}.LayerNorm", e);
-                Matrix("mlm.output.bias", $"{mlm}.bias", TensorRole.Vector, v);
+                Matrix("mlm.output.bias", $"{mlm}.bias", v);
                 if (!c.TieWordEmbeddings)
-                    Matrix("mlm.output.weight", c.Legacy ? "cls.predictions.decoder.weight" : "lm_predictions.lm_head.weight", TensorRole.Head, e, v);
+                    Matrix("mlm.output.weight", c.Legacy ? "cls.predictions.decoder.weight" : "lm_predictions.lm_head.weight", e, v);
                 break;
         }
         return list;
     }
+
+    /// <summary>The role of a GGUF tensor, from its name (so requantizing a GGUF follows the same policy as converting).</summary>
+    public static TensorRole RoleOf(string ggufName, int dimensionCount) =>
+        dimensionCount == 1 ? TensorRole.Vector
+        : ggufName is "token_embd.weight" or "position_embd.weight" or "token_types.weight" ? TensorRole.Embedding
+        : ggufName.StartsWith("cls.") || ggufName.StartsWith("mlm.") ? TensorRole.Head
+        : TensorRole.Weight;
 
     /// <summary>Outputs of the classifier for a head: the config's labels, 1 for multiple choice, 2 (start, end) for QA.</summary>
     public static int LabelCount(DebertaConfig c, DebertaHead head) => head switch

@@ -1,5 +1,6 @@
 #include "gguf_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -254,6 +255,17 @@ gguf_file::gguf_file(const std::string & path) : path_(path) {
             fail("tensor '" + t.name + "' data lies beyond the end of the file (file truncated?)");
         }
         t.file_offset = data_offset_ + t.offset;
+    }
+    // Tensors must not share bytes: a writer never does that, and mapped weights would alias.
+    std::vector<const gguf_tensor_info *> by_offset;
+    for (const auto & t : tensors_) by_offset.push_back(&t);
+    std::sort(by_offset.begin(), by_offset.end(),
+              [](const gguf_tensor_info * a, const gguf_tensor_info * b) { return a->offset < b->offset; });
+    for (size_t i = 1; i < by_offset.size(); ++i) {
+        const gguf_tensor_info * prev = by_offset[i - 1];
+        if (by_offset[i]->offset < prev->offset + prev->nbytes) {
+            fail("tensor '" + by_offset[i]->name + "' data overlaps tensor '" + prev->name + "'");
+        }
     }
 }
 

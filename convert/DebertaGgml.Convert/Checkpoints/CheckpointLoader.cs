@@ -1,17 +1,30 @@
 namespace DebertaGgml.Convert.Checkpoints;
 
-/// <summary>Finds and opens the weights of an HF model folder, preferring safetensors.</summary>
+/// <summary>Finds and opens the weights of an HF model folder: safetensors first, then sharded safetensors, then pytorch_model.bin.</summary>
 public static class CheckpointLoader
 {
     public const string Safetensors = "model.safetensors";
     public const string SafetensorsIndex = "model.safetensors.index.json";
 
-    public static ICheckpoint Open(string folder)
+    /// <param name="weightsFile">A file to use instead of the first one found (a name in the folder or a path).</param>
+    public static ICheckpoint Open(string folder, string? weightsFile = null)
     {
-        string single = Path.Combine(folder, Safetensors);
-        if (File.Exists(single)) return SafetensorsFile.Open(single);
-        string index = Path.Combine(folder, SafetensorsIndex);
-        if (File.Exists(index)) return ShardedSafetensors.Open(index);
-        throw new ConvertException(folder, $"no weights found (expected {Safetensors} or {SafetensorsIndex})");
+        if (weightsFile != null)
+        {
+            string path = Path.Combine(folder, weightsFile);
+            if (!File.Exists(path)) throw new ConvertException(path, "weights file does not exist");
+            return OpenFile(path);
+        }
+        foreach (string name in new[] { Safetensors, SafetensorsIndex, PytorchCheckpoint.FileName })
+        {
+            string path = Path.Combine(folder, name);
+            if (File.Exists(path)) return OpenFile(path);
+        }
+        throw new ConvertException(folder, $"no weights found (expected {Safetensors}, {SafetensorsIndex} or {PytorchCheckpoint.FileName})");
     }
+
+    private static ICheckpoint OpenFile(string path) =>
+        path.EndsWith(".index.json") ? ShardedSafetensors.Open(path)
+        : path.EndsWith(".bin") || path.EndsWith(".pt") || path.EndsWith(".pth") ? PytorchCheckpoint.Open(path)
+        : SafetensorsFile.Open(path);
 }

@@ -19,7 +19,7 @@ public sealed record CheckpointTensor(string Name, SourceType Type, long[] Shape
     public static int ElementBytes(SourceType type) => type == SourceType.F32 ? 4 : 2;
 }
 
-/// <summary>The tensors of a checkpoint (one or more files), read one at a time as float32.</summary>
+/// <summary>The tensors of a checkpoint (one or more files), streamed one at a time as float32.</summary>
 public interface ICheckpoint : IDisposable
 {
     /// <summary>Describes the files, e.g. "model.safetensors".</summary>
@@ -27,6 +27,13 @@ public interface ICheckpoint : IDisposable
 
     IReadOnlyDictionary<string, CheckpointTensor> Tensors { get; }
 
-    /// <summary>Reads a tensor converted to float32 into <paramref name="destination"/> (ElementCount floats).</summary>
-    void ReadFloat32(CheckpointTensor tensor, Span<float> destination);
+    /// <summary>Starts reading a tensor from its first element.</summary>
+    ITensorReader OpenTensor(CheckpointTensor tensor);
+}
+
+/// <summary>Sequential float32 reads of one tensor, so a large tensor never has to be in memory at once.</summary>
+public interface ITensorReader : IDisposable
+{
+    /// <summary>Fills <paramref name="destination"/> with the next elements of the tensor.</summary>
+    void Read(Span<float> destination);
 }

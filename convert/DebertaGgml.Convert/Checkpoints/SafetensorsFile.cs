@@ -114,25 +114,44 @@ public sealed class SafetensorsFile : ICheckpoint
         return (tensors, offsets);
     }
 
-    public void ReadFloat32(CheckpointTensor tensor, Span<float> destination)
+    public ITensorReader OpenTensor(CheckpointTensor tensor)
     {
         if (!_dataOffsets.TryGetValue(tensor.Name, out long offset) || tensor.File != Path)
             throw new ArgumentException($"tensor '{tensor.Name}' is not in {Path}");
         if (tensor.Type == SourceType.Unsupported)
             throw new ConvertException(Path, $"tensor '{tensor.Name}' has dtype {tensor.TypeName}; only F32, F16 and BF16 are supported");
-        if (destination.Length != tensor.ElementCount) throw new ArgumentException($"buffer of {destination.Length} floats for tensor '{tensor.Name}' of {tensor.ElementCount}");
-        if (tensor.Type == SourceType.F32)
+        return new Reader(this, tensor, offset);
+    }
+
+    private sealed class Reader(SafetensorsFile file, CheckpointTensor tensor, long offset) : ITensorReader
+    {
+        private long _offset = offset;
+        private long _remaining = tensor.ElementCount;
+        private byte[] _chunk = [];
+
+        public void Read(Span<float> destination)
         {
-            ReadExactly(MemoryMarshal.AsBytes(destination), offset, tensor.Name);
-            return;
+            if (destination.Length > _remaining) throw new ArgumentException($"reading past the end of tensor '{tensor.Name}'");
+            _remaining -= destination.Length;
+            if (tensor.Type == SourceType.F32)
+            {
+                file.ReadExactly(MemoryMarshal.AsBytes(destination), _offset, tensor.Name);
+                _offset += 4L * destination.Length;
+                return;
+            }
+            for (int start = 0; start < destination.Length; start += ChunkElements)
+            {
+                int count = Math.Min(ChunkElements, destination.Length - start);
+                if (_chunk.Length < count * 2) _chunk = new byte[count * 2];
+                var bytes = _chunk.AsSpan(0, count * 2);
+                file.ReadExactly(bytes, _offset, tensor.Name);
+                _offset += bytes.Length;
+                SourceConversion.ToFloat32(tensor.Type, bytes, destination.Slice(start, count));
+            }
         }
-        var chunk = new byte[Math.Min(destination.Length, ChunkElements) * 2];
-        for (int start = 0; start < destination.Length; start += ChunkElements)
+
+        public void Dispose()
         {
-            int count = Math.Min(ChunkElements, destination.Length - start);
-            var bytes = chunk.AsSpan(0, count * 2);
-            ReadExactly(bytes, offset + 2L * start, tensor.Name);
-            SourceConversion.ToFloat32(tensor.Type, bytes, destination.Slice(start, count));
         }
     }
 

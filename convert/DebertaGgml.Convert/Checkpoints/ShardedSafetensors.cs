@@ -64,8 +64,7 @@ public sealed class ShardedSafetensors : ICheckpoint
         return new ShardedSafetensors($"{Path.GetFileName(indexPath)} ({shards.Count} shards)", shards, tensors);
     }
 
-    public void ReadFloat32(CheckpointTensor tensor, Span<float> destination) =>
-        _shards[Path.GetFileName(tensor.File)].ReadFloat32(tensor, destination);
+    public ITensorReader OpenTensor(CheckpointTensor tensor) => _shards[Path.GetFileName(tensor.File)].OpenTensor(tensor);
 
     public void Dispose()
     {

@@ -109,6 +109,12 @@ public sealed class GgufFile : IDisposable
             if (t.Offset % (ulong)alignment != 0 || t.Offset > (ulong)stream.Length || dataOffset + (long)t.Offset + size > stream.Length)
                 throw new InvalidDataException($"{path}: tensor '{t.Name}' data (offset {t.Offset}, {size} bytes) lies outside the file ({stream.Length} bytes); the file is truncated or corrupt");
         }
+        var byOffset = tensors.OrderBy(t => t.Offset).ToList();
+        for (int i = 1; i < byOffset.Count; i++)
+            if (byOffset[i - 1].Offset + (ulong)byOffset[i - 1].ByteSize > byOffset[i].Offset)
+                throw new InvalidDataException($"{path}: tensors '{byOffset[i - 1].Name}' and '{byOffset[i].Name}' overlap");
+        if (tensors.Select(t => t.Name).Distinct().Count() != tensors.Count)
+            throw new InvalidDataException($"{path}: a tensor name appears twice");
         return new GgufFile(path, stream, version, metadata, tensors, dataOffset, alignment);
     }
 
@@ -147,7 +153,15 @@ public sealed class GgufFile : IDisposable
     {
         if (destination.Length != tensor.ByteSize)
             throw new ArgumentException($"tensor '{tensor.Name}' holds {tensor.ByteSize} bytes, the buffer {destination.Length}");
-        _stream.Position = DataOffset + (long)tensor.Offset;
+        ReadTensorData(tensor, 0, destination);
+    }
+
+    /// <summary>Reads part of a tensor's bytes, starting <paramref name="byteOffset"/> bytes into it.</summary>
+    public void ReadTensorData(GgufTensorInfo tensor, long byteOffset, Span<byte> destination)
+    {
+        if (byteOffset < 0 || byteOffset + destination.Length > tensor.ByteSize)
+            throw new ArgumentOutOfRangeException(nameof(byteOffset), $"bytes {byteOffset}..{byteOffset + destination.Length} are outside tensor '{tensor.Name}' ({tensor.ByteSize} bytes)");
+        _stream.Position = DataOffset + (long)tensor.Offset + byteOffset;
         _stream.ReadExactly(destination);
     }
 

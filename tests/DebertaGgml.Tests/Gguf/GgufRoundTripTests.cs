@@ -106,6 +106,20 @@ public class GgufRoundTripTests : IDisposable
     }
 
     [Fact]
+    public void Overlapping_tensors_are_rejected()
+    {
+        string path = WriteSample(out _, out _);
+        var bytes = File.ReadAllBytes(path);
+        // Tensor "b" is the last tensor info; its offset (32) is the header's last 8 bytes before the padding.
+        int at = bytes.AsSpan().LastIndexOf("b"u8) + 1 + 4 + 16 + 4;
+        Assert.Equal(32UL, BinaryPrimitives.ReadUInt64LittleEndian(bytes.AsSpan(at)));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(at), 0);
+        string bad = Path.Combine(_dir, "overlap.gguf");
+        File.WriteAllBytes(bad, bytes);
+        Assert.Contains("overlap", Assert.Throws<InvalidDataException>(() => GgufFile.Open(bad)).Message);
+    }
+
+    [Fact]
     public void Absurd_counts_and_lengths_are_rejected_before_allocating()
     {
         string path = WriteSample(out _, out _);

@@ -1,0 +1,76 @@
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Convert;
+
+/// <summary>
+/// Re-encodes the tensors of an F32/F16/BF16 GGUF to another type with the converter's policy, copying all
+/// metadata (general.file_type updated). Tensors are streamed one at a time.
+/// </summary>
+public static class GgufRequantizer
+{
+    public static ConvertResult Requantize(string inPath, string outPath, ConvertOptions options)
+    {
+        if (!File.Exists(inPath)) throw new ConvertException(inPath, "GGUF file does not exist");
+        if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath)) throw new ConvertException(outPath, "output must differ from the input");
+        GgufFile input;
+        try
+        {
+            input = GgufFile.Open(inPath);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ConvertException(inPath, e.Message.StartsWith(inPath) ? e.Message[(inPath.Length + 2)..] : e.Message, e);
+        }
+        using (input)
+        {
+            var quantized = input.Tensors.FirstOrDefault(t => GgmlTypes.IsQuantized(t.Type));
+            if (quantized != null)
+                throw new ConvertException(inPath, $"tensor '{quantized.Name}' is already {GgmlTypes.Name(quantized.Type)}; requantizing needs an F32, F16 or BF16 GGUF");
+
+            var writer = new GgufWriter();
+            foreach (var (key, value) in input.Metadata)
+                if (key != "general.alignment") writer.Set(key, value);
+            writer.Set(GgufKeys.FileType, GgufValue.Of(GgufKeys.FileTypeOf(options.Type)));
+            var planned = input.Tensors.Select(t => (Source: t, Target: writer.AddTensor(t.Name, t.Dimensions,
+                TypePolicy.Choose(TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], options)))).ToList();
+
+            AtomicFile.Write(outPath, stream =>
+            {
+                writer.WriteHeader(stream);
+                var buffers = new ChunkBuffers();
+                for (int i = 0; i < planned.Count; i++)
+                {
+                    var (source, target) = planned[i];
+                    Reencode(input, source, target, writer, buffers);
+                    options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, target.Name));
+                }
+                writer.Complete();
+            });
+            return new ConvertResult(Path.GetFullPath(outPath), planned.Count,
+                planned.GroupBy(p => p.Target.Type).ToDictionary(g => g.Key, g => g.Count()),
+                input.Tensors.Sum(t => t.ByteSize), new FileInfo(outPath).Length, []);
+        }
+    }
+
+    /// <summary>Decodes and re-encodes one tensor in row chunks, so memory stays at one chunk.</summary>
+    private static void Reencode(GgufFile input, GgufTensorInfo source, GgufTensorInfo target, GgufWriter writer, ChunkBuffers buffers)
+    {
+        long rowLength = target.Dimensions[0];
+        long rows = source.ElementCount / rowLength;
+        long rowsPerChunk = Math.Clamp(ChunkBuffers.Elements / rowLength, 1, rows);
+        long sourceRowBytes = GgmlTypes.RowBytes(source.Type, rowLength), targetRowBytes = GgmlTypes.RowBytes(target.Type, rowLength);
+        var (values, encoded) = buffers.Get(rowLength * rowsPerChunk, targetRowBytes * rowsPerChunk);
+        var raw = buffers.Raw(sourceRowBytes * rowsPerChunk);
+        for (long row = 0; row < rows; row += rowsPerChunk)
+        {
+            int count = (int)Math.Min(rowsPerChunk, rows - row);
+            var rawChunk = raw.AsSpan(0, (int)(sourceRowBytes * count));
+            var valueChunk = values.AsSpan(0, (int)(rowLength * count));
+            var encodedChunk = encoded.AsSpan(0, (int)(targetRowBytes * count));
+            input.ReadTensorData(source, row * sourceRowBytes, rawChunk);
+            TensorEncoder.Decode(source.Type, rawChunk, valueChunk);
+            TensorEncoder.Encode(target.Type, valueChunk, count, rowLength, encodedChunk);
+            writer.WriteTensorData(encodedChunk);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.CommandLine;
+using DebertaGgml.Convert;
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Cli.Commands;
+
+/// <summary>`deberta convert &lt;hf-folder&gt; -o model.gguf --type q8_0`: HF checkpoint folder to one GGUF file.</summary>
+internal static class ConvertCommand
+{
+    public static Command Create()
+    {
+        var folder = new Argument<string>("hf-folder") { Description = "HuggingFace model folder (config.json, weights, tokenizer files)" };
+        var output = new Option<string>("--output", "-o") { Description = "GGUF file to write", Required = true };
+        var type = TypeOptions.Type("--type", "Type of the weight matrices");
+        var embeddingType = TypeOptions.Type("--embedding-type", "Keep the embedding tables at this type");
+        var headType = TypeOptions.Type("--head-type", "Keep the task head at this type");
+        var name = new Option<string?>("--name") { Description = "general.name (default: the folder name)" };
+        var weights = new Option<string?>("--weights") { Description = "Weights file to use (default: model.safetensors, the shard index, then pytorch_model.bin)" };
+        var command = new Command("convert", "Convert a HuggingFace DeBERTa-v2/v3 checkpoint to GGUF")
+        {
+            folder, output, type, embeddingType, headType, name, weights,
+        };
+        command.SetAction(parse => CliRunner.Run(() =>
+        {
+            var options = new ConvertOptions
+            {
+                Type = TypeOptions.Parse(parse.GetValue(type)) ?? GgmlType.F32,
+                EmbeddingType = TypeOptions.Parse(parse.GetValue(embeddingType)),
+                HeadType = TypeOptions.Parse(parse.GetValue(headType)),
+                Name = parse.GetValue(name),
+                WeightsFile = parse.GetValue(weights),
+                Progress = new ProgressBar(),
+            };
+            var result = HfToGgufConverter.Convert(parse.GetValue(folder)!, parse.GetValue(output)!, options);
+            ConversionSummary.Print(result);
+            return 0;
+        }));
+        return command;
+    }
+}
+
+/// <summary>Parsing of ggml type names shared by convert and quantize.</summary>
+internal static class TypeOptions
+{
+    public static string Names => string.Join(", ", Enum.GetValues<GgmlType>().Select(GgmlTypes.Name));
+
+    public static Option<string?> Type(string name, string description) =>
+        new(name) { Description = $"{description} ({Names})" };
+
+    public static GgmlType? Parse(string? name) =>
+        name == null ? null
+        : GgmlTypes.TryParse(name, out var type) ? type
+        : throw new ArgumentException($"unknown type '{name}' (expected one of {Names})");
+}
+
+/// <summary>One-line progress on stderr, redrawn in place (only on a terminal: logs stay clean).</summary>
+internal sealed class ProgressBar : IProgress<ConvertProgress>
+{
+    private const int Width = 30;
+
+    public void Report(ConvertProgress value)
+    {
+        if (Console.IsErrorRedirected) return;
+        int filled = value.Total == 0 ? Width : value.Done * Width / value.Total;
+        string line = $"\r[{new string('#', filled)}{new string('.', Width - filled)}] {value.Done}/{value.Total} {value.TensorName}";
+        Console.Error.Write(line.PadRight(100));
+        if (value.Done == value.Total) Console.Error.WriteLine();
+    }
+}
+
+/// <summary>The summary printed after converting or requantizing.</summary>
+internal static class ConversionSummary
+{
+    public static void Print(ConvertResult result)
+    {
+        foreach (var warning in result.Warnings) Console.Error.WriteLine($"warning: {warning}");
+        Console.WriteLine($"wrote {result.OutputPath}");
+        Console.WriteLine($"tensors: {result.TensorCount} ({string.Join(", ", result.TensorsByType.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {GgmlTypes.Name(kv.Key)}"))})");
+        Console.WriteLine($"bytes: {Size(result.InputBytes)} of tensors before, {Size(result.OutputBytes)} file after ({(double)result.OutputBytes / Math.Max(1, result.InputBytes):P0})");
+    }
+
+    public static string Size(long bytes) =>
+        bytes >= 1 << 30 ? $"{bytes / (double)(1 << 30):F2} GiB"
+        : bytes >= 1 << 20 ? $"{bytes / (double)(1 << 20):F2} MiB"
+        : bytes >= 1 << 10 ? $"{bytes / 1024.0:F1} KiB"
+        : $"{bytes} B";
+}

@@ -1,0 +1,27 @@
+namespace DebertaGgml.Tokenization;
+
+/// <summary>
+/// Collects the tokens of one text: ids, and when asked, token strings and offsets into the original text
+/// (an ids-only sink lets the pipeline skip all alignment work).
+/// </summary>
+internal sealed class TokenSink(bool withTokens, bool withOffsets = true)
+{
+    public List<int> Ids { get; } = [];
+    public List<(int Start, int End)>? Offsets { get; } = withOffsets ? [] : null;
+    public List<string>? Tokens { get; } = withTokens ? [] : null;
+
+    public void Add(int id, (int Start, int End) offset, string token)
+    {
+        Ids.Add(id);
+        Offsets?.Add(offset);
+        Tokens?.Add(token);
+    }
+
+    public int Count => Ids.Count;
+}
+
+/// <summary>Turns one text into tokens (no [CLS]/[SEP]); each tokenizer source has its own pipeline.</summary>
+internal interface ITextPipeline
+{
+    void Encode(string text, TokenSink sink);
+}

@@ -1,0 +1,94 @@
+using System.Diagnostics;
+using DebertaGgml.Convert;
+using DebertaGgml.Tests.TestSupport;
+
+namespace DebertaGgml.Tests.Robustness;
+
+/// <summary>
+/// Builds libdeberta with clang-14 under AddressSanitizer, LeakSanitizer and UBSan, then runs the C API
+/// checks (native/tests/api_checks.cpp) and a bounded libFuzzer run of the model loader over the
+/// committed corpus (native/tests/fuzz-corpus). DEBERTA_FUZZ_SECONDS sets a longer fuzzing run.
+/// </summary>
+public class NativeSanitizerTests
+{
+    static readonly string BuildDir = Repo.Path("artifacts", "native-sanitize");
+    static readonly string GgmlDir = Path.Combine(AppContext.BaseDirectory, "runtimes", "linux-x64", "native");
+    static readonly Lazy<string> Build = new(BuildSanitized);
+
+    static string BuildSanitized()
+    {
+        Run("cmake", ["-S", Repo.Root, "-B", BuildDir, "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+            "-DCMAKE_C_COMPILER=clang-14", "-DCMAKE_CXX_COMPILER=clang++-14",
+            "-DDEBERTA_SANITIZE=ON", "-DDEBERTA_NATIVE_TESTS=ON", $"-DDEBERTA_GGML_RUNTIME_DIR={GgmlDir}"], 300);
+        Run("cmake", ["--build", BuildDir, "--parallel", "2"], 600);
+        return BuildDir;
+    }
+
+    static (int ExitCode, string Output) Run(string exe, string[] args, int timeoutSeconds, Dictionary<string, string>? env = null)
+    {
+        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(timeoutSeconds * 1000))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{exe} {string.Join(' ', args)} took over {timeoutSeconds} s");
+        }
+        string output = stdout.Result + stderr.Result;
+        if (exe == "cmake" && p.ExitCode != 0) throw new InvalidOperationException($"cmake failed:\n{output}");
+        return (p.ExitCode, output);
+    }
+
+    static Dictionary<string, string> SanitizerEnvironment() => new()
+    {
+        ["LD_LIBRARY_PATH"] = Path.Combine(GgmlDir, "noavx"),
+        ["ASAN_OPTIONS"] = "detect_leaks=1:abort_on_error=0:allocator_may_return_null=1",
+        ["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1",
+    };
+
+    [Fact]
+    public void CApiChecksRunCleanUnderSanitizers()
+    {
+        string dir = Build.Value;
+        string model = Path.Combine(Path.GetTempPath(), $"deberta-asan-{Environment.ProcessId}.gguf");
+        HfToGgufConverter.Convert(Repo.Fixtures("models", "v3-SequenceClassification"), model);
+        try
+        {
+            var (code, output) = Run(Path.Combine(dir, "native", "tests", "deberta_api_checks"), [model], 300, SanitizerEnvironment());
+            Assert.True(code == 0, output);
+            Assert.Contains(" 0 failed", output);
+            Assert.DoesNotContain("ERROR: AddressSanitizer", output);
+            Assert.DoesNotContain("ERROR: LeakSanitizer", output);
+            Assert.DoesNotContain("runtime error:", output);
+        }
+        finally
+        {
+            File.Delete(model);
+        }
+    }
+
+    [Fact]
+    public void ModelLoaderSurvivesFuzzing()
+    {
+        string dir = Build.Value;
+        int seconds = int.TryParse(Environment.GetEnvironmentVariable("DEBERTA_FUZZ_SECONDS"), out int s) ? s : 30;
+        string corpus = Directory.CreateTempSubdirectory("deberta-fuzz-").FullName;
+        try
+        {
+            foreach (var file in Directory.GetFiles(Repo.Path("native", "tests", "fuzz-corpus")))
+                File.Copy(file, Path.Combine(corpus, Path.GetFileName(file)));
+            var (code, output) = Run(Path.Combine(dir, "native", "tests", "deberta_fuzz_model_load"),
+                [corpus, $"-max_total_time={seconds}", "-malloc_limit_mb=256", "-rss_limit_mb=2048", "-timeout=10",
+                 $"-artifact_prefix={corpus}/"], seconds + 120, SanitizerEnvironment());
+            Assert.True(code == 0, output.Length > 4000 ? output[^4000..] : output);
+            Assert.Contains("Done", output);
+        }
+        finally
+        {
+            Directory.Delete(corpus, recursive: true);
+        }
+    }
+}
