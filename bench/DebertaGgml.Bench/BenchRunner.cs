@@ -78,18 +78,20 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
             foreach (string shape in options.Shapes)
             {
                 var input = BenchInput.Parse(shape, PreparedModel.TokenizerVocab, options.Seed);
-                var stats = LatencyRunner.Run(engines, input, options);
-                double ortMedian = stats[specs.IndexOf(EngineSpec.Ort)].MedianMs;
+                var timings = LatencyRunner.Run(engines, input, options);
+                var ort = timings[specs.IndexOf(EngineSpec.Ort)];
                 double flop = FlopCount.Forward(model.Manifest, input.Batch, input.Tokens);
                 for (int e = 0; e < engines.Count; e++)
                 {
-                    double gflops = flop / (stats[e].MedianMs * 1e6);
-                    var result = new LatencyResult(model.Name, shape, specs[e].Name, stats[e],
-                        input.Batch * input.Tokens / (stats[e].MedianMs / 1000), gflops,
-                        gemm == null ? double.NaN : 100 * gflops / gemm.Gflops, stats[e].MedianMs / ortMedian);
+                    var (wall, cpu) = (timings[e].Wall, timings[e].Cpu);
+                    double gflops = flop / (wall.MedianMs * 1e6);
+                    var result = new LatencyResult(model.Name, shape, specs[e].Name, wall, cpu,
+                        input.Batch * input.Tokens / (wall.MedianMs / 1000), gflops,
+                        gemm == null ? double.NaN : 100 * gflops / gemm.Gflops,
+                        wall.MedianMs / ort.Wall.MedianMs, cpu.MedianMs / ort.Cpu.MedianMs);
                     results.Add(result);
-                    Log.WriteLine($"[{model.Name}] {shape} {specs[e].Name,-10} median {stats[e].MedianMs,8:F2} ms  p90 {stats[e].P90Ms,8:F2}  " +
-                                  $"x{result.RatioToOrt:F2} ORT  {gflops,6:F1} GFLOP/s  (n={stats[e].Runs})");
+                    Log.WriteLine($"[{model.Name}] {shape} {specs[e].Name,-10} median {wall.MedianMs,8:F2} ms  p90 {wall.P90Ms,8:F2}  " +
+                                  $"x{result.RatioToOrt:F2} ORT  cpu {cpu.MedianMs,8:F1} ms x{result.CpuRatioToOrt:F2}  {gflops,6:F1} GFLOP/s  (n={wall.Runs})");
                 }
             }
             return results;

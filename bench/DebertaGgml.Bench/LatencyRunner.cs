@@ -2,29 +2,37 @@ using System.Diagnostics;
 
 namespace DebertaGgml.Bench;
 
+/// <summary>Wall-clock latency of one engine, and the CPU time the process spent per run.</summary>
+public sealed record EngineTiming(LatencyStats Wall, LatencyStats Cpu);
+
 /// <summary>
 /// Times several engines on one input by alternating them: every round runs each engine once, in an order rotated
-/// per round, so load from other processes on this shared machine hits all engines alike.
+/// per round, so load from other processes on this shared machine hits all engines alike. Besides wall time it
+/// records the process's CPU time per run: when other processes take the cores, wall time grows with the time
+/// spent descheduled, CPU time much less, so the CPU ratio is the steadier figure on a busy machine.
 /// </summary>
 public static class LatencyRunner
 {
-    public static IReadOnlyList<LatencyStats> Run(IReadOnlyList<IBenchEngine> engines, BenchInput input, BenchOptions options)
+    public static IReadOnlyList<EngineTiming> Run(IReadOnlyList<IBenchEngine> engines, BenchInput input, BenchOptions options)
     {
-        var samples = engines.Select(_ => new List<double>()).ToArray();
+        var wall = engines.Select(_ => new List<double>()).ToArray();
+        var cpu = engines.Select(_ => new List<double>()).ToArray();
         double roundSeconds = 0;
         for (int w = 0; w < options.WarmUp; w++)
-            roundSeconds = RunRound(engines, input, w, null, options.GapMs);
+            roundSeconds = RunRound(engines, input, w, null, null, options.GapMs);
         int rounds = options.Iterations > 0
             ? options.Iterations
             : (int)Math.Clamp(options.SecondsPerShape / Math.Max(roundSeconds, 1e-3), 5, 50);
         for (int r = 0; r < rounds; r++)
-            RunRound(engines, input, r, samples, options.GapMs);
-        return samples.Select(LatencyStats.From).ToList();
+            RunRound(engines, input, r, wall, cpu, options.GapMs);
+        return wall.Select((samples, e) => new EngineTiming(LatencyStats.From(samples), LatencyStats.From(cpu[e]))).ToList();
     }
 
     /// <summary>Runs every engine once; returns the round's wall time in seconds (without the idle gaps).</summary>
-    static double RunRound(IReadOnlyList<IBenchEngine> engines, BenchInput input, int round, List<double>[]? samples, int gapMs)
+    static double RunRound(IReadOnlyList<IBenchEngine> engines, BenchInput input, int round, List<double>[]? wall,
+                           List<double>[]? cpu, int gapMs)
     {
+        using var process = Process.GetCurrentProcess();
         var total = Stopwatch.StartNew();
         for (int j = 0; j < engines.Count; j++)
         {
@@ -35,9 +43,14 @@ public static class LatencyRunner
                 Thread.Sleep(gapMs);
                 total.Start();
             }
+            process.Refresh();
+            var cpuStart = process.TotalProcessorTime;
             long start = Stopwatch.GetTimestamp();
             engines[e].Run(input);
-            samples?[e].Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            double elapsed = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            process.Refresh();
+            wall?[e].Add(elapsed);
+            cpu?[e].Add((process.TotalProcessorTime - cpuStart).TotalMilliseconds);
         }
         return total.Elapsed.TotalSeconds;
     }

@@ -11,7 +11,10 @@ public sealed record PreparedModel(string Name, PeerManifest Manifest, string Hf
     /// <summary>Pieces of the fixture tokenizer: random ids are drawn below this.</summary>
     public const int TokenizerVocab = 2000;
 
-    /// <summary>Generates whatever is missing or stale (each step is skipped when its output is up to date).</summary>
+    /// <summary>
+    /// Generates whatever is missing or stale: each step is skipped when its output is newer than its inputs
+    /// (a GGUF is also redone when the converter was rebuilt after it).
+    /// </summary>
     public static PreparedModel Ensure(string name, IEnumerable<GgmlType> types, int seed, TextWriter log)
     {
         var manifest = PeerManifest.Load(BenchPaths.PeerFolder(name));
@@ -26,7 +29,8 @@ public sealed record PreparedModel(string Name, PeerManifest Manifest, string Hf
         foreach (var type in types)
         {
             string path = Path.Combine(folder, $"{name}-{GgmlTypes.Name(type)}.gguf");
-            if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < File.GetLastWriteTimeUtc(weights))
+            if (!File.Exists(path) || File.GetLastWriteTimeUtc(path) < File.GetLastWriteTimeUtc(weights)
+                || File.GetLastWriteTimeUtc(path) < File.GetLastWriteTimeUtc(typeof(HfToGgufConverter).Assembly.Location))
                 HfToGgufConverter.Convert(hf, path, new ConvertOptions { Type = type, Name = $"synthetic-deberta-v3-{name}" });
             gguf[type] = path;
             log.WriteLine($"[{name}] gguf {path} ({clock.Elapsed.TotalSeconds:F1} s)");

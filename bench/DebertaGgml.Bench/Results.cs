@@ -10,8 +10,9 @@ public sealed record AgreementResult(string Model, string Engine, string Cases, 
     public bool Passed => MaxAbsDiff <= Tolerance;
 }
 
-public sealed record LatencyResult(string Model, string Shape, string Engine, LatencyStats Stats, double TokensPerSecond,
-                                   double Gflops, double PercentOfGemmPeak, double RatioToOrt);
+/// <summary>Ratios are ours / ORT of the medians (wall time; CPU time of the process per run).</summary>
+public sealed record LatencyResult(string Model, string Shape, string Engine, LatencyStats Stats, LatencyStats Cpu, double TokensPerSecond,
+                                   double Gflops, double PercentOfGemmPeak, double RatioToOrt, double CpuRatioToOrt);
 
 /// <summary>Measured in a fresh child process per engine: what a user's process would see.</summary>
 public sealed record MemoryResult(string Model, string Engine, long FileBytes, double LoadMs, double PeakRssMb, double BaselineRssMb, string Shape);
