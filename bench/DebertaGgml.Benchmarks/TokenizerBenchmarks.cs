@@ -66,7 +66,10 @@ public class TokenizerBenchmarks
         return total;
     }
 
-    /// <summary>The full Encoding (token strings and original-text offsets) for comparison with ids only.</summary>
+    /// <summary>Token strings and offsets: ML.Tokenizers' EncodeToTokens against our full Encoding (offsets into the original text).</summary>
+    [Benchmark]
+    public int MlTokenizers_Document_WithOffsets() => _mlNet.EncodeToTokens(_document, out _, false, false).Count;
+
     [Benchmark]
     public int Deberta_Document_WithOffsets() => _deberta.Encode(_document, options: NoSpecial).Length;
 

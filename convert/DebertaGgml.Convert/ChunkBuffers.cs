@@ -10,14 +10,17 @@ internal sealed class ChunkBuffers
     public const long Elements = 4 << 20;
 
     private float[] _values = [];
+    private float[] _nextValues = [];
     private byte[] _encoded = [];
     private byte[] _raw = [];
 
-    public (float[] Values, byte[] Encoded) Get(long valueCount, long encodedBytes)
+    /// <summary>Two float buffers (one being read while the other is encoded) and one for the encoded bytes.</summary>
+    public (float[] Values, float[] NextValues, byte[] Encoded) Get(long valueCount, long encodedBytes)
     {
         if (_values.Length < valueCount) _values = new float[valueCount];
+        if (_nextValues.Length < valueCount) _nextValues = new float[valueCount];
         if (_encoded.Length < encodedBytes) _encoded = new byte[encodedBytes];
-        return (_values, _encoded);
+        return (_values, _nextValues, _encoded);
     }
 
     /// <summary>A buffer for stored (source) bytes, used when re-encoding a GGUF.</summary>

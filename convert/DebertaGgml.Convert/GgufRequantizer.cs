@@ -59,7 +59,7 @@ public static class GgufRequantizer
         long rows = source.ElementCount / rowLength;
         long rowsPerChunk = Math.Clamp(ChunkBuffers.Elements / rowLength, 1, rows);
         long sourceRowBytes = GgmlTypes.RowBytes(source.Type, rowLength), targetRowBytes = GgmlTypes.RowBytes(target.Type, rowLength);
-        var (values, encoded) = buffers.Get(rowLength * rowsPerChunk, targetRowBytes * rowsPerChunk);
+        var (values, _, encoded) = buffers.Get(rowLength * rowsPerChunk, targetRowBytes * rowsPerChunk);
         var raw = buffers.Raw(sourceRowBytes * rowsPerChunk);
         for (long row = 0; row < rows; row += rowsPerChunk)
         {

@@ -19,6 +19,7 @@ public static class HfToGgufConverter
         if (config.ModelType != GgufKeys.ArchitectureName)
             throw new ConvertException(configPath, $"model_type '{config.ModelType}' is not supported (expected '{GgufKeys.ArchitectureName}')");
 
+        var tokenizer = HfTokenizerFiles.Load(hfFolder, config.VocabSize);
         using var checkpoint = CheckpointLoader.Open(hfFolder, options.WeightsFile);
         var (head, architecture) = ResolveHead(config, configPath, checkpoint);
         var plan = Plan(config, head, checkpoint, hfFolder, out var warnings);
@@ -26,6 +27,7 @@ public static class HfToGgufConverter
         var writer = new GgufWriter();
         string name = options.Name ?? new DirectoryInfo(hfFolder).Name;
         ModelMetadata.Write(writer, config, head, architecture, name, options.Type);
+        GgufTokenizer.Write(writer, tokenizer);
         var planned = plan.Select(p => (p.Source, Info: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
             TypePolicy.Choose(p.Mapping.Role, p.Mapping.Dimensions[0], options)))).ToList();
 
@@ -51,23 +53,38 @@ public static class HfToGgufConverter
             warnings);
     }
 
-    /// <summary>Streams a tensor through in row chunks: memory stays at one chunk, whatever the tensor's size.</summary>
+    /// <summary>
+    /// Streams a tensor through in row chunks, so memory stays at two chunks whatever the tensor's size. The next
+    /// chunk is read on another thread while the current one is encoded and written.
+    /// </summary>
     private static void WriteTensor(GgufWriter writer, ICheckpoint checkpoint, CheckpointTensor source, GgufTensorInfo info, ChunkBuffers buffers)
     {
         long rowLength = info.Dimensions[0];
         long rows = source.ElementCount / rowLength;
         long rowsPerChunk = Math.Clamp(ChunkBuffers.Elements / rowLength, 1, rows);
         long rowBytes = GgmlTypes.RowBytes(info.Type, rowLength);
-        var (values, encoded) = buffers.Get(rowsPerChunk * rowLength, rowsPerChunk * rowBytes);
+        var (current, next, encoded) = buffers.Get(rowsPerChunk * rowLength, rowsPerChunk * rowBytes);
         using var reader = checkpoint.OpenTensor(source);
+        int ChunkLength(long row) => (int)(Math.Min(rowsPerChunk, rows - row) * rowLength);
+
+        reader.Read(current.AsSpan(0, ChunkLength(0)));
         for (long row = 0; row < rows; row += rowsPerChunk)
         {
+            long nextRow = row + rowsPerChunk;
+            var nextBuffer = next;
+            var reading = nextRow < rows ? Task.Run(() => reader.Read(nextBuffer.AsSpan(0, ChunkLength(nextRow)))) : Task.CompletedTask;
             long count = Math.Min(rowsPerChunk, rows - row);
-            var chunk = values.AsSpan(0, (int)(count * rowLength));
             var bytes = encoded.AsSpan(0, (int)(rowBytes * count));
-            reader.Read(chunk);
-            TensorEncoder.Encode(info.Type, chunk, count, rowLength, bytes);
-            writer.WriteTensorData(bytes);
+            try
+            {
+                TensorEncoder.Encode(info.Type, current.AsSpan(0, ChunkLength(row)), count, rowLength, bytes);
+                writer.WriteTensorData(bytes);
+            }
+            finally
+            {
+                reading.GetAwaiter().GetResult(); // never leave a read running into a buffer we reuse
+            }
+            (current, next) = (next, current);
         }
     }
 

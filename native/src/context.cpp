@@ -96,6 +96,33 @@ void build_cached_graph(deberta_context & c, const graph_shape & shape) {
     c.graph = ggml_new_graph_custom(c.ctx_graph, graph_size(c.model->hp), false);
     c.io = build_graph(c.ctx_graph, c.graph, *c.model, shape);
     c.shape = shape;
+    c.graph_allocated = false;
+    ++c.counters.graph_builds;
+}
+
+// Re-plans the compute buffers for the cached graph. Required after every rebuild: ggml_gallocr_alloc_graph
+// reuses the previous plan whenever node count, leaf count and per-node sizes fit, and never compares the
+// leaves themselves or the output flags. A graph of the same counts whose leaves come in another order
+// (all_hidden expands the embeddings first) would give an input leaf the plan slot of a weight
+// (buffer_id -1) and crash in ggml_gallocr_alloc_graph; a plan made without an output flag would let later
+// nodes overwrite that output.
+void plan_cached_graph(deberta_context & c) {
+    require(ggml_backend_sched_reserve(c.backends->sched(), c.graph), DEBERTA_STATUS_OUT_OF_MEMORY,
+            "cannot reserve compute buffers for " + std::to_string(c.shape.n_seqs) + " sequences of " +
+            std::to_string(c.shape.n_tokens) + " tokens");
+    ++c.counters.graph_plans;
+}
+
+// Copies rows [n_seqs, n_tokens, width] out of a graph tensor [width, padded_tokens, n_seqs].
+void get_unpadded(ggml_tensor * t, float * dst, int64_t n_seqs, int64_t n_tokens, int64_t padded_tokens, int64_t width) {
+    const size_t row = (size_t) (n_tokens * width) * sizeof(float);
+    if (n_tokens == padded_tokens) {
+        ggml_backend_tensor_get(t, dst, 0, row * (size_t) n_seqs);
+        return;
+    }
+    for (int64_t s = 0; s < n_seqs; ++s) {
+        ggml_backend_tensor_get(t, dst + s * n_tokens * width, (size_t) (s * padded_tokens * width) * sizeof(float), row);
+    }
 }
 
 void update_relative_rows(deberta_context & c, int64_t T) {
@@ -139,9 +166,7 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     // Size the compute buffers once for the largest shape, so evaluations never grow them.
     graph_shape largest{c->max_seqs, c->max_tokens, true, true};
     build_cached_graph(*c, largest);
-    require(ggml_backend_sched_reserve(c->backends->sched(), c->graph), DEBERTA_STATUS_OUT_OF_MEMORY,
-            "cannot reserve compute buffers for " + std::to_string(c->max_seqs) + " sequences of " +
-            std::to_string(c->max_tokens) + " tokens");
+    plan_cached_graph(*c);
     return c;
 }
 
@@ -204,73 +229,107 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
     if (out.start_logits) checked_size(out.start_logits_size, n, "start_logits");
     if (out.end_logits) checked_size(out.end_logits_size, n, "end_logits");
 
-    const graph_shape shape{S, T, out.hidden_states != nullptr, want_head};
+    // The graph runs on Tp >= T tokens; the extra positions are padding (id 0, mask 0), which real tokens never
+    // attend to, so their outputs do not change.
+    const int64_t Tp = bucketed_tokens(T, c.max_tokens);
+    const size_t np = (size_t) (S * Tp);
+    const graph_shape shape{S, Tp, out.hidden_states != nullptr, want_head};
     ggml_backend_sched_t sched = c.backends->sched();
-    if (!c.graph || !(shape == c.shape)) {
+    if (!(shape == c.shape)) {
         build_cached_graph(c, shape);
-        // The allocator keeps per-node state from the graph it last saw; a new graph gets a fresh plan (within
-        // the buffers reserved at creation, which only grow if this shape needs more).
-        require(ggml_backend_sched_reserve(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot reserve the graph");
+        plan_cached_graph(c);
     }
-    ggml_backend_sched_reset(sched);
-    require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
+    if (!c.graph_allocated) {
+        ggml_backend_sched_reset(sched);
+        require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
+        c.graph_allocated = true;
+        ++c.counters.graph_allocs;
+    }
 
-    // Inputs.
-    ggml_backend_tensor_set(c.io.ids, batch.input_ids, 0, n * sizeof(int32_t));
+    // Inputs, staged at [S, Tp] (the vectors only grow, so a repeated shape does not allocate).
+    const auto stage = [&](std::vector<int32_t> & dst, const int32_t * src) {
+        dst.assign(np, 0);
+        if (src) {
+            for (int64_t s = 0; s < S; ++s) std::memcpy(dst.data() + s * Tp, src + s * T, T * sizeof(int32_t));
+        }
+    };
+    stage(c.ids, batch.input_ids);
+    ggml_backend_tensor_set(c.io.ids, c.ids.data(), 0, np * sizeof(int32_t));
     if (c.io.type_ids) {
-        c.type_ids.assign(n, 0);
-        if (batch.token_type_ids) std::memcpy(c.type_ids.data(), batch.token_type_ids, n * sizeof(int32_t));
-        ggml_backend_tensor_set(c.io.type_ids, c.type_ids.data(), 0, n * sizeof(int32_t));
+        stage(c.type_ids, batch.token_type_ids);
+        ggml_backend_tensor_set(c.io.type_ids, c.type_ids.data(), 0, np * sizeof(int32_t));
     }
     if (c.io.positions) {
-        c.positions.resize(T);
-        for (int64_t t = 0; t < T; ++t) c.positions[t] = (int32_t) t;
-        ggml_backend_tensor_set(c.io.positions, c.positions.data(), 0, T * sizeof(int32_t));
+        c.positions.resize(Tp);
+        for (int64_t t = 0; t < Tp; ++t) c.positions[t] = (int32_t) t;
+        ggml_backend_tensor_set(c.io.positions, c.positions.data(), 0, Tp * sizeof(int32_t));
     }
-    c.token_mask.resize(n);
-    for (size_t i = 0; i < n; ++i) c.token_mask[i] = (float) batch.attention_mask[i];
-    ggml_backend_tensor_set(c.io.token_mask, c.token_mask.data(), 0, n * sizeof(float));
-    // kq_mask [T_k, T_q, 1, S]: the same key mask for every query row.
-    c.kq_mask.resize(n * (size_t) T);
+    c.token_mask.assign(np, 0.0f);
     for (int64_t s = 0; s < S; ++s) {
-        const int32_t * mask = batch.attention_mask + s * T;
-        float * rows = c.kq_mask.data() + (size_t) (s * T * T);
-        for (int64_t k = 0; k < T; ++k) rows[k] = mask[k] ? 0.0f : masked_score;
-        for (int64_t q = 1; q < T; ++q) std::memcpy(rows + q * T, rows, T * sizeof(float));
+        for (int64_t t = 0; t < T; ++t) c.token_mask[s * Tp + t] = (float) batch.attention_mask[s * T + t];
+    }
+    ggml_backend_tensor_set(c.io.token_mask, c.token_mask.data(), 0, np * sizeof(float));
+    // kq_mask [T_k, T_q, 1, S]: the same key mask for every query row.
+    c.kq_mask.resize(np * (size_t) Tp);
+    for (int64_t s = 0; s < S; ++s) {
+        const float * mask = c.token_mask.data() + s * Tp;
+        float * rows = c.kq_mask.data() + (size_t) (s * Tp * Tp);
+        for (int64_t k = 0; k < Tp; ++k) rows[k] = mask[k] != 0.0f ? 0.0f : masked_score;
+        for (int64_t q = 1; q < Tp; ++q) std::memcpy(rows + q * Tp, rows, Tp * sizeof(float));
     }
     ggml_backend_tensor_set(c.io.kq_mask, c.kq_mask.data(), 0, c.kq_mask.size() * sizeof(float));
     if (c.io.rel_c2p || c.io.rel_p2c) {
-        update_relative_rows(c, T);
+        update_relative_rows(c, Tp);
         if (c.io.rel_c2p) ggml_backend_tensor_set(c.io.rel_c2p, c.rel_c2p.data(), 0, c.rel_c2p.size() * sizeof(int32_t));
         if (c.io.rel_p2c) ggml_backend_tensor_set(c.io.rel_p2c, c.rel_p2c.data(), 0, c.rel_p2c.size() * sizeof(int32_t));
     }
 
     const ggml_status status = ggml_backend_sched_graph_compute(sched, c.graph);
+    if (status != GGML_STATUS_SUCCESS) c.graph_allocated = false; // allocate afresh rather than trust a failed run
     if (status == GGML_STATUS_ABORTED) fail(DEBERTA_STATUS_CANCELLED, "evaluation cancelled");
     require(status == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
             "graph computation failed (ggml status " + std::to_string((int) status) + ")");
 
-    // Outputs.
-    const size_t hidden_bytes = hidden_floats * sizeof(float);
-    if (out.last_hidden_state) ggml_backend_tensor_get(c.io.hidden.back(), out.last_hidden_state, 0, hidden_bytes);
+    // Outputs, without the padding positions.
+    if (out.last_hidden_state) get_unpadded(c.io.hidden.back(), out.last_hidden_state, S, T, Tp, H);
     if (out.hidden_states) {
         for (size_t l = 0; l < c.io.hidden.size(); ++l) {
-            ggml_backend_tensor_get(c.io.hidden[l], out.hidden_states + l * hidden_floats, 0, hidden_bytes);
+            get_unpadded(c.io.hidden[l], out.hidden_states + l * hidden_floats, S, T, Tp, H);
         }
     }
     if (want_head && qa) {
         c.head_out.resize(head_floats);
-        ggml_backend_tensor_get(c.io.logits, c.head_out.data(), 0, head_floats * sizeof(float));
+        get_unpadded(c.io.logits, c.head_out.data(), S, T, Tp, 2);
         for (size_t i = 0; i < n; ++i) {
             if (out.start_logits) out.start_logits[i] = c.head_out[2 * i];
             if (out.end_logits) out.end_logits[i] = c.head_out[2 * i + 1];
         }
     } else if (want_head) {
-        ggml_backend_tensor_get(c.io.logits, out.logits, 0, head_floats * sizeof(float));
+        switch (hp.head) {
+            case DEBERTA_HEAD_TOKEN_CLASSIFICATION: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.num_labels); break;
+            case DEBERTA_HEAD_MASKED_LM: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.vocab_size); break;
+            default: ggml_backend_tensor_get(c.io.logits, out.logits, 0, head_floats * sizeof(float)); break;
+        }
     }
 }
 
+int64_t bucketed_tokens(int64_t n_tokens, int64_t max_tokens) {
+    const int64_t rounded = (n_tokens + token_bucket - 1) / token_bucket * token_bucket;
+    return std::max(n_tokens, std::min(rounded, max_tokens));
+}
+
 } // namespace deberta
+
+// Test-only (not in deberta.h): the counters of deberta_context::counters, so tests can check that repeated
+// shapes neither rebuild, re-plan nor re-allocate the graph.
+extern "C" DEBERTA_API deberta_status deberta_testing_context_counters(const deberta_context * context, int64_t * graph_builds,
+                                                                       int64_t * graph_plans, int64_t * graph_allocs) {
+    if (!context || !graph_builds || !graph_plans || !graph_allocs) return DEBERTA_STATUS_INVALID_ARGUMENT;
+    *graph_builds = context->counters.graph_builds;
+    *graph_plans = context->counters.graph_plans;
+    *graph_allocs = context->counters.graph_allocs;
+    return DEBERTA_STATUS_OK;
+}
 
 deberta_context::~deberta_context() {
     if (ctx_graph) ggml_free(ctx_graph);

@@ -45,12 +45,23 @@ struct deberta_context {
     std::unique_ptr<deberta::compute_backends> backends;
     std::atomic<bool> cancel_requested{false};
 
-    // The graph of the last shape, rebuilt in the same metadata arena when the shape changes.
+    // The graph of the last shape (sequence length rounded up to a bucket), rebuilt in the same metadata arena
+    // when the shape changes. While graph_allocated, its tensors still hold their compute-buffer addresses, so a
+    // repeated shape only uploads inputs and computes: no ggml_init, no re-plan, no allocation.
     std::vector<uint8_t> arena;
     ggml_context * ctx_graph = nullptr;
     ggml_cgraph * graph = nullptr;
     deberta::graph_shape shape;
     deberta::graph_io io;
+    bool graph_allocated = false;
+
+    // How often eval had to build a graph, re-plan the compute buffers, and allocate a graph in them
+    // (read by tests through deberta_testing_context_counters).
+    struct counters {
+        int64_t graph_builds = 0;
+        int64_t graph_plans = 0;
+        int64_t graph_allocs = 0;
+    } counters;
 
     // Relative-position rows, computed once per sequence length.
     int64_t rel_tokens = -1;
@@ -67,6 +78,10 @@ struct deberta_context {
 };
 
 namespace deberta {
+
+// Sequence lengths are padded (mask 0) up to a multiple of this, so that varied lengths share a few graphs.
+constexpr int64_t token_bucket = 8;
+int64_t bucketed_tokens(int64_t n_tokens, int64_t max_tokens);
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params);
 void eval(deberta_context & ctx, const deberta_batch & batch, deberta_outputs & outputs);

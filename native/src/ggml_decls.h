@@ -158,6 +158,17 @@ ggml_backend_buffer_type_t ggml_backend_dev_buffer_type(ggml_backend_dev_t devic
 ggml_backend_buffer_t ggml_backend_dev_buffer_from_host_ptr(ggml_backend_dev_t device, void * ptr, size_t size,
         size_t max_tensor_size);
 
+// The CPU backend's per-type kernels; from_float is its (vectorized) quantizer.
+typedef void (*ggml_vec_dot_t)(int n, float * s, size_t bs, const void * x, size_t bx, const void * y, size_t by, int nrc);
+struct ggml_type_traits_cpu {
+    ggml_from_float_t from_float;
+    ggml_vec_dot_t vec_dot;
+    enum ggml_type vec_dot_type;
+    int64_t nrows;
+};
+const struct ggml_type_traits_cpu * ggml_get_type_traits_cpu(enum ggml_type type);
+void ggml_cpu_init(void);
+
 ggml_backend_t ggml_backend_cpu_init(void);
 void ggml_backend_cpu_set_n_threads(ggml_backend_t backend_cpu, int n_threads);
 void ggml_backend_cpu_set_abort_callback(ggml_backend_t backend_cpu, ggml_abort_callback abort_callback,

@@ -72,11 +72,16 @@ void check_abi() {
         q8->type_size != 34 || !q8->to_float) {
         fail(DEBERTA_STATUS_ABI_MISMATCH, "ggml ABI mismatch: ggml_type_traits layout differs from ours");
     }
+    const ggml_type_traits_cpu * q8_cpu = ggml_get_type_traits_cpu(GGML_TYPE_Q8_0);
+    if (!q8_cpu || !q8_cpu->from_float || q8_cpu->vec_dot_type != GGML_TYPE_Q8_0) {
+        fail(DEBERTA_STATUS_ABI_MISMATCH, "ggml ABI mismatch: ggml_type_traits_cpu layout differs from ours");
+    }
 }
 
 void initialize() {
     try {
         check_abi();
+        ggml_cpu_init();
         ggml_log_set(forward_ggml_log, nullptr);
         ggml_set_abort_callback(throw_on_ggml_abort);
         g_cpu_variant = detect_cpu_variant();
@@ -281,8 +286,18 @@ deberta_status deberta_quantize(int32_t type, const float * src, void * dst, int
         DEBERTA_CHECK_ARG(static_cast<size_t>(n_rows) <= dst_size / row_size,
                           "dst holds " + std::to_string(dst_size) + " bytes, " +
                               std::to_string(row_size * static_cast<size_t>(n_rows)) + " needed");
-        size_t n = ggml_quantize_chunk(static_cast<ggml_type>(type), src, dst, 0, n_rows, n_per_row, nullptr);
-        if (written) *written = n;
+        // The CPU backend's row quantizer is ggml's own too, vectorized where the reference one is scalar
+        // (Q8_0, F16, BF16); without one, the reference path.
+        const ggml_type_traits_cpu * cpu = ggml_get_type_traits_cpu(static_cast<ggml_type>(type));
+        if (type != DEBERTA_TYPE_F32 && cpu && cpu->from_float) {
+            for (int64_t r = 0; r < n_rows; ++r) {
+                cpu->from_float(src + r * n_per_row, static_cast<char *>(dst) + r * row_size, n_per_row);
+            }
+            if (written) *written = row_size * static_cast<size_t>(n_rows);
+        } else {
+            size_t n = ggml_quantize_chunk(static_cast<ggml_type>(type), src, dst, 0, n_rows, n_per_row, nullptr);
+            if (written) *written = n;
+        }
     });
 }
 

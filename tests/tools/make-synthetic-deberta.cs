@@ -1,19 +1,33 @@
-// Writes a deberta-v3-base-sized HF folder (config.json + model.safetensors, F32, ~184M parameters) filled with
-// seeded N(0, 0.02) values, for measuring the converter. Usage: dotnet run make-synthetic-deberta.cs -- <folder>
+// Writes a deberta-v3-base-sized HF folder (config.json + model.safetensors, F32, ~184M parameters, and the
+// fixtures' spm.model) with seeded values at trained-model scales (see Scale), for measuring the converter and
+// the accuracy of quantized types.
+// Usage, from the repository root: dotnet run tests/tools/make-synthetic-deberta.cs -- <folder> [--labels N]
+// Without --labels: DebertaV2Model; with it: DebertaV2ForSequenceClassification with N labels (pooler + classifier).
 using System.Text;
 using System.Text.Json.Nodes;
 
-string folder = args.Length > 0 ? args[0] : throw new ArgumentException("usage: make-synthetic-deberta.cs <folder>");
+string folder = args.Length > 0 ? args[0] : throw new ArgumentException("usage: make-synthetic-deberta.cs <folder> [--labels N]");
+int labels = args.Length == 3 && args[1] == "--labels" ? int.Parse(args[2])
+    : args.Length == 1 ? 0 : throw new ArgumentException("usage: make-synthetic-deberta.cs <folder> [--labels N]");
 const int vocab = 128100, hidden = 768, layers = 12, ff = 3072, buckets = 256;
 Directory.CreateDirectory(folder);
-File.WriteAllText(Path.Combine(folder, "config.json"), new JsonObject
+var config = new JsonObject
 {
-    ["architectures"] = new JsonArray("DebertaV2Model"), ["model_type"] = "deberta-v2", ["vocab_size"] = vocab,
+    ["architectures"] = new JsonArray(labels > 0 ? "DebertaV2ForSequenceClassification" : "DebertaV2Model"),
+    ["model_type"] = "deberta-v2", ["vocab_size"] = vocab,
     ["hidden_size"] = hidden, ["num_hidden_layers"] = layers, ["num_attention_heads"] = 12, ["intermediate_size"] = ff,
     ["relative_attention"] = true, ["position_buckets"] = buckets, ["max_relative_positions"] = -1,
     ["pos_att_type"] = "p2c|c2p", ["share_att_key"] = true, ["norm_rel_ebd"] = "layer_norm",
     ["position_biased_input"] = false, ["type_vocab_size"] = 0,
-}.ToJsonString());
+};
+if (labels > 0)
+{
+    config["pooler_hidden_size"] = hidden;
+    config["id2label"] = new JsonObject(Enumerable.Range(0, labels).Select(i => KeyValuePair.Create(i.ToString(), (JsonNode?)$"LABEL_{i}")));
+    config["label2id"] = new JsonObject(Enumerable.Range(0, labels).Select(i => KeyValuePair.Create($"LABEL_{i}", (JsonNode?)i)));
+}
+File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString());
+File.Copy(Path.Combine("tests", "fixtures", "tokenizer", "spm.model"), Path.Combine(folder, "spm.model"), overwrite: true);
 
 var tensors = new List<(string Name, long[] Shape)>
 {
@@ -38,13 +52,22 @@ for (int n = 0; n < layers; n++)
         tensors.Add(($"encoder.layer.{n}.{norm}.bias", [hidden]));
     }
 }
+if (labels > 0)
+{
+    tensors.Add(("pooler.dense.weight", [hidden, hidden]));
+    tensors.Add(("pooler.dense.bias", [hidden]));
+    tensors.Add(("classifier.weight", [labels, hidden]));
+    tensors.Add(("classifier.bias", [labels]));
+}
+// A task model keeps the encoder under "deberta." and its head at the top level, as HF saves it.
+var names = tensors.Select(t => labels == 0 || t.Name.StartsWith("pooler.") || t.Name.StartsWith("classifier.") ? t.Name : "deberta." + t.Name).ToList();
 
 var header = new JsonObject();
 long offset = 0;
-foreach (var (name, shape) in tensors)
+for (int i = 0; i < tensors.Count; i++)
 {
-    long bytes = 4 * shape.Aggregate(1L, (a, b) => a * b);
-    header[name] = new JsonObject { ["dtype"] = "F32", ["shape"] = new JsonArray(shape.Select(d => (JsonNode)d).ToArray()), ["data_offsets"] = new JsonArray(offset, offset + bytes) };
+    long bytes = 4 * tensors[i].Shape.Aggregate(1L, (a, b) => a * b);
+    header[names[i]] = new JsonObject { ["dtype"] = "F32", ["shape"] = new JsonArray(tensors[i].Shape.Select(d => (JsonNode)d).ToArray()), ["data_offsets"] = new JsonArray(offset, offset + bytes) };
     offset += bytes;
 }
 var random = new Random(20240601);
@@ -52,10 +75,24 @@ using var output = new BinaryWriter(new BufferedStream(File.Create(Path.Combine(
 var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
 output.Write((ulong)headerBytes.Length);
 output.Write(headerBytes);
-for (long i = 0; i < offset / 4; i++)
+foreach (var (name, shape) in tensors)
 {
-    // Box-Muller: one normal value per call keeps the generator simple; speed is not the point here.
-    double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-    output.Write((float)(0.02 * Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2)));
+    var (mean, spread, uniform) = Scale(name, shape);
+    long count = shape.Aggregate(1L, (a, b) => a * b);
+    for (long i = 0; i < count; i++)
+    {
+        // Box-Muller: one normal value per call keeps the generator simple; speed is not the point here.
+        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
+        double value = uniform ? 2 * u2 - 1 : Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+        output.Write((float)(mean + spread * value));
+    }
 }
 Console.WriteLine($"{folder}: {tensors.Count} tensors, {offset / 4:N0} parameters, {offset:N0} bytes of F32");
+
+// Trained-model scales: LayerNorm gains U(0.6, 1.4), biases N(0, 0.05), embedding tables N(0, 0.5) and every other
+// matrix N(0, 1/in_features), so each projection keeps the variance of its input and attention is not uniform.
+static (double Mean, double Spread, bool Uniform) Scale(string name, long[] shape) =>
+    name.EndsWith("LayerNorm.weight") ? (1.0, 0.4, true)
+    : name.EndsWith(".bias") ? (0.0, 0.05, false)
+    : name.Contains("embeddings") ? (0.0, 0.5, false)
+    : (0.0, 1.0 / Math.Sqrt(shape[^1]), false);

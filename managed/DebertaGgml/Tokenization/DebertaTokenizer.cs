@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace DebertaGgml.Tokenization;
 
 /// <summary>
@@ -104,12 +106,12 @@ public sealed class DebertaTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= EncodeOptions.Default;
-        var first = new TokenSink(withTokens: false, withOffsets: false);
+        var first = new TokenSink(withTokens: false, withOffsets: false, ExpectedTokens(text));
         _pipeline.Encode(text, first);
         TokenSink? second = null;
         if (pair is not null)
         {
-            second = new TokenSink(withTokens: false, withOffsets: false);
+            second = new TokenSink(withTokens: false, withOffsets: false, ExpectedTokens(pair));
             _pipeline.Encode(pair, second);
         }
         var window = TruncationPlan.Create(first.Count, second?.Count, options.AddSpecialTokens, options.Truncation,
@@ -179,12 +181,12 @@ public sealed class DebertaTokenizer
 
     private Encoding EncodeUnpadded(string text, string? pair, EncodeOptions options)
     {
-        var first = new TokenSink(withTokens: true);
+        var first = new TokenSink(withTokens: true, expectedCount: ExpectedTokens(text));
         _pipeline.Encode(text, first);
         TokenSink? second = null;
         if (pair is not null)
         {
-            second = new TokenSink(withTokens: true);
+            second = new TokenSink(withTokens: true, expectedCount: ExpectedTokens(pair));
             _pipeline.Encode(pair, second);
         }
         int? maxLength = options.MaxLength ?? Data.ModelMaxLength;
@@ -193,37 +195,36 @@ public sealed class DebertaTokenizer
         return windows[0] with { Overflowing = windows.Skip(1).ToList() };
     }
 
-    /// <summary>[CLS] A [SEP] (B [SEP]) for one window of each sequence.</summary>
+    /// <summary>[CLS] A [SEP] (B [SEP]) for one window of each sequence, built with block copies.</summary>
     private Encoding Assemble(TokenSink first, TokenSink? second, SequenceWindow window, bool addSpecialTokens)
     {
-        int capacity = window.FirstCount + window.SecondCount + 3;
-        var ids = new List<int>(capacity);
-        var tokens = new List<string>(capacity);
-        var typeIds = new List<int>(capacity);
-        var special = new List<int>(capacity);
-        var offsets = new List<(int, int)>(capacity);
-        var sequenceIds = new List<int>(capacity);
+        int specials = addSpecialTokens ? (second is null ? 2 : 3) : 0;
+        int length = window.FirstCount + window.SecondCount + specials;
+        var ids = new int[length];
+        var tokens = new string[length];
+        var typeIds = new int[length];
+        var special = new int[length];
+        var offsets = new (int, int)[length];
+        var sequenceIds = new int[length];
+        int position = 0;
 
         void AddSpecial(int id, int typeId)
         {
-            ids.Add(id);
-            tokens.Add(_vocabulary.Pieces[id]);
-            typeIds.Add(typeId);
-            special.Add(1);
-            offsets.Add((0, 0));
-            sequenceIds.Add(-1);
+            ids[position] = id;
+            tokens[position] = _vocabulary.Pieces[id];
+            typeIds[position] = typeId;
+            special[position] = 1;
+            sequenceIds[position] = -1;
+            position++;
         }
-        void AddRange(TokenSink sink, int start, int count, int typeId)
+        void AddRange(TokenSink sink, int start, int count, int sequence)
         {
-            for (int i = start; i < start + count; i++)
-            {
-                ids.Add(sink.Ids[i]);
-                tokens.Add(sink.Tokens![i]);
-                typeIds.Add(typeId);
-                special.Add(0);
-                offsets.Add(sink.Offsets![i]);
-                sequenceIds.Add(typeId);
-            }
+            CollectionsMarshal.AsSpan(sink.Ids).Slice(start, count).CopyTo(ids.AsSpan(position));
+            CollectionsMarshal.AsSpan(sink.Tokens).Slice(start, count).CopyTo(tokens.AsSpan(position));
+            CollectionsMarshal.AsSpan(sink.Offsets).Slice(start, count).CopyTo(offsets.AsSpan(position));
+            typeIds.AsSpan(position, count).Fill(sequence);
+            sequenceIds.AsSpan(position, count).Fill(sequence);
+            position += count;
         }
 
         if (addSpecialTokens) AddSpecial(Data.ClsId, 0);
@@ -234,13 +235,15 @@ public sealed class DebertaTokenizer
             AddRange(second, window.SecondStart, window.SecondCount, 1);
             if (addSpecialTokens) AddSpecial(Data.SepId, 1);
         }
+        var attention = new int[length];
+        attention.AsSpan().Fill(1);
         return new Encoding
         {
             Ids = ids,
             Tokens = tokens,
             TypeIds = typeIds,
             SpecialTokensMask = special,
-            AttentionMask = Enumerable.Repeat(1, ids.Count).ToList(),
+            AttentionMask = attention,
             Offsets = offsets,
             SequenceIds = sequenceIds,
         };
@@ -264,6 +267,9 @@ public sealed class DebertaTokenizer
             Overflowing = encoding.Overflowing.Select(o => Pad(o, length)).ToList(),
         };
     }
+
+    /// <summary>A capacity guess that avoids most list regrowth: about one token per 2 chars of text.</summary>
+    private static int ExpectedTokens(string text) => Math.Max(16, text.Length / 2);
 
     private int RequireMaxLength(EncodeOptions options) =>
         options.MaxLength ?? Data.ModelMaxLength ?? throw new ArgumentException("padding to max length needs EncodeOptions.MaxLength (the tokenizer has no model_max_length)", nameof(options));

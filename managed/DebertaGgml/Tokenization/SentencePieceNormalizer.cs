@@ -5,22 +5,19 @@ namespace DebertaGgml.Tokenization;
 /// <summary>
 /// SentencePiece's normalizer: longest-match replacement through the precompiled charsmap, whitespace
 /// escaped as U+2581, optional dummy prefix, and (remove_extra_whitespaces) leading, trailing and repeated
-/// spaces dropped. For every output byte it records the source span of the input unit it came from.
+/// spaces dropped. On request it records, for every output byte, the original-text span of the input unit it
+/// came from (the whole unit, so a piece boundary inside an expansion such as "ﬁ" → "fi" still maps to "ﬁ").
 /// </summary>
 internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, bool addDummyPrefix, bool removeExtraWhitespaces)
 {
     private static ReadOnlySpan<byte> SpaceSymbol => "\u2581"u8;
     private static ReadOnlySpan<byte> ReplacementCharacter => "\uFFFD"u8;
 
-    /// <summary>
-    /// Normalizes <paramref name="input"/> into <paramref name="output"/>. When given, <paramref name="unitStart"/>/<paramref name="unitEnd"/>
-    /// get, per output byte, the input byte range [start, end) of the unit that produced it (empty for the dummy prefix).
-    /// </summary>
-    public void Normalize(ReadOnlySpan<byte> input, GrowableArray<byte> output, GrowableArray<int>? unitStart, GrowableArray<int>? unitEnd)
+    /// <summary>Normalizes <paramref name="input"/> into <paramref name="output"/>, filling <paramref name="alignment"/> when given.</summary>
+    public void Normalize(ReadOnlySpan<byte> input, GrowableArray<byte> output, NormalizerAlignment? alignment)
     {
         output.Clear();
-        unitStart?.Clear();
-        unitEnd?.Clear();
+        alignment?.Clear();
         int consumed = 0;
         if (removeExtraWhitespaces)
         {
@@ -33,7 +30,7 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
         }
         if (consumed == input.Length) return;
 
-        if (addDummyPrefix) Append(SpaceSymbol, consumed, consumed, output, unitStart, unitEnd);
+        if (addDummyPrefix) Append(SpaceSymbol, consumed, 0, output, alignment);
 
         bool previousIsSpace = removeExtraWhitespaces;
         while (consumed < input.Length)
@@ -47,8 +44,8 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
             {
                 foreach (byte b in piece)
                 {
-                    if (b == (byte)' ') Append(SpaceSymbol, consumed, consumed + length, output, unitStart, unitEnd);
-                    else Append(b, consumed, consumed + length, output, unitStart, unitEnd);
+                    if (b == (byte)' ') Append(SpaceSymbol, consumed, length, output, alignment);
+                    else Append(b, consumed, length, output, alignment);
                 }
                 previousIsSpace = piece[^1] == (byte)' ';
             }
@@ -62,8 +59,7 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
             {
                 int length = output.Count - SpaceSymbol.Length;
                 output.Truncate(length);
-                unitStart?.Truncate(length);
-                unitEnd?.Truncate(length);
+                alignment?.Truncate(length);
             }
         }
     }
@@ -92,16 +88,51 @@ internal sealed class SentencePieceNormalizer(PrecompiledCharsmap? charsmap, boo
         return consumed;
     }
 
-    private static void Append(ReadOnlySpan<byte> bytes, int start, int end, GrowableArray<byte> output, GrowableArray<int>? unitStart, GrowableArray<int>? unitEnd)
+    private static void Append(ReadOnlySpan<byte> bytes, int unit, int unitLength, GrowableArray<byte> output, NormalizerAlignment? alignment)
     {
-        foreach (byte b in bytes) Append(b, start, end, output, unitStart, unitEnd);
+        foreach (byte b in bytes) Append(b, unit, unitLength, output, alignment);
     }
 
-    private static void Append(byte b, int start, int end, GrowableArray<byte> output, GrowableArray<int>? unitStart, GrowableArray<int>? unitEnd)
+    private static void Append(byte b, int unit, int unitLength, GrowableArray<byte> output, NormalizerAlignment? alignment)
     {
         output.Add(b);
-        if (unitStart is null) return;
-        unitStart.Add(start);
-        unitEnd!.Add(end);
+        alignment?.Add(unit, unitLength);
+    }
+}
+
+/// <summary>
+/// Original-text spans of normalized bytes: built from the span of each input byte (<see cref="Utf8Source"/>);
+/// a byte the normalizer inserted (the dummy-prefix ▁) gets an empty span at the next input character.
+/// </summary>
+internal sealed class NormalizerAlignment
+{
+    public readonly GrowableArray<int> Start = new();
+    public readonly GrowableArray<int> End = new();
+    private int[] _inputStart = [];
+    private int[] _inputEnd = [];
+
+    public void SetInput(int[] inputStart, int[] inputEnd)
+    {
+        _inputStart = inputStart;
+        _inputEnd = inputEnd;
+    }
+
+    public void Clear()
+    {
+        Start.Clear();
+        End.Clear();
+    }
+
+    public void Truncate(int count)
+    {
+        Start.Truncate(count);
+        End.Truncate(count);
+    }
+
+    public void Add(int unit, int unitLength)
+    {
+        int start = _inputStart[unit];
+        Start.Add(start);
+        End.Add(unitLength > 0 ? _inputEnd[unit + unitLength - 1] : start);
     }
 }

@@ -86,29 +86,17 @@ internal sealed class SentencePiecePipeline : ITextPipeline
         var source = workspace.Source;
         source.Load(working, start, end, originStart, originEnd, withOffsets);
         var normalized = workspace.Normalized;
-        _normalizer.Normalize(source.Bytes.AsSpan(), normalized, withOffsets ? workspace.UnitStart : null, withOffsets ? workspace.UnitEnd : null);
+        NormalizerAlignment? alignment = null;
+        if (withOffsets)
+        {
+            alignment = workspace.Alignment;
+            alignment.SetInput(source.OriginStart.Items, source.OriginEnd.Items);
+        }
+        _normalizer.Normalize(source.Bytes.AsSpan(), normalized, alignment);
         var pieces = workspace.Pieces;
         _model.Encode(normalized.AsSpan(), pieces);
-        if (!withOffsets)
-        {
-            PieceEmitter.Emit(normalized.AsSpan(), default, default, pieces.AsSpan(), _vocabulary, _byteFallback, sink);
-            return;
-        }
-
-        // Resolve each normalized byte to the original-text span of the unit it came from.
-        int inputLength = source.Bytes.Count;
-        int count = normalized.Count;
-        var byteStart = workspace.OriginStart.Resize(count);
-        var byteEnd = workspace.OriginEnd.Resize(count);
-        for (int k = 0; k < count; k++)
-        {
-            int unitStart = workspace.UnitStart.Items[k];
-            int unitEnd = workspace.UnitEnd.Items[k];
-            int startOrigin = unitStart < inputLength ? source.OriginStart.Items[unitStart] : source.OriginEnd.Items[inputLength - 1];
-            byteStart[k] = startOrigin;
-            byteEnd[k] = unitEnd > unitStart ? source.OriginEnd.Items[unitEnd - 1] : startOrigin;
-        }
-        PieceEmitter.Emit(normalized.AsSpan(), byteStart.AsSpan(0, count), byteEnd.AsSpan(0, count), pieces.AsSpan(), _vocabulary, _byteFallback, sink);
+        PieceEmitter.Emit(normalized.AsSpan(), alignment is null ? default : alignment.Start.AsSpan(), alignment is null ? default : alignment.End.AsSpan(),
+            pieces.AsSpan(), _vocabulary, _byteFallback, sink);
     }
 
     private sealed class Workspace
@@ -118,10 +106,7 @@ internal sealed class SentencePiecePipeline : ITextPipeline
         public readonly GrowableArray<int> LowerEnd = new();
         public readonly Utf8Source Source = new();
         public readonly GrowableArray<byte> Normalized = new();
-        public readonly GrowableArray<int> UnitStart = new();
-        public readonly GrowableArray<int> UnitEnd = new();
+        public readonly NormalizerAlignment Alignment = new();
         public readonly GrowableArray<PieceSpan> Pieces = new();
-        public readonly GrowableArray<int> OriginStart = new();
-        public readonly GrowableArray<int> OriginEnd = new();
     }
 }

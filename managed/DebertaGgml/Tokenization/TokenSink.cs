@@ -4,11 +4,11 @@ namespace DebertaGgml.Tokenization;
 /// Collects the tokens of one text: ids, and when asked, token strings and offsets into the original text
 /// (an ids-only sink lets the pipeline skip all alignment work).
 /// </summary>
-internal sealed class TokenSink(bool withTokens, bool withOffsets = true)
+internal sealed class TokenSink(bool withTokens, bool withOffsets = true, int expectedCount = 16)
 {
-    public List<int> Ids { get; } = [];
-    public List<(int Start, int End)>? Offsets { get; } = withOffsets ? [] : null;
-    public List<string>? Tokens { get; } = withTokens ? [] : null;
+    public List<int> Ids { get; } = new(expectedCount);
+    public List<(int Start, int End)>? Offsets { get; } = withOffsets ? new(expectedCount) : null;
+    public List<string>? Tokens { get; } = withTokens ? new(expectedCount) : null;
 
     public void Add(int id, (int Start, int End) offset, string token)
     {

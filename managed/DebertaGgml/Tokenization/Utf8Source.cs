@@ -27,34 +27,45 @@ internal sealed class Utf8Source
             Bytes.Truncate(System.Text.Encoding.UTF8.GetBytes(span, target));
             return;
         }
-        Span<byte> buffer = stackalloc byte[4];
+        // Size for the worst case (3 bytes per UTF-16 unit) and write by index: this loop is on the hot path.
+        int capacity = 3 * (end - start);
+        var bytes = Bytes.Resize(capacity);
+        var originStart = OriginStart.Resize(capacity);
+        var originEnd = OriginEnd.Resize(capacity);
+        int count = 0;
         for (int i = start; i < end;)
         {
             char c = text[i];
+            int width = 1;
+            int written;
             if (c < 0x80)
             {
-                Add((byte)c, i, i, charOriginStart, charOriginEnd);
-                i++;
-                continue;
+                bytes[count] = (byte)c;
+                written = 1;
             }
-            int width = 1;
-            Rune rune;
-            if (char.IsHighSurrogate(c) && i + 1 < end && char.IsLowSurrogate(text[i + 1]))
+            else
             {
-                rune = new Rune(c, text[i + 1]);
-                width = 2;
+                Rune rune;
+                if (char.IsHighSurrogate(c) && i + 1 < end && char.IsLowSurrogate(text[i + 1]))
+                {
+                    rune = new Rune(c, text[i + 1]);
+                    width = 2;
+                }
+                else rune = char.IsSurrogate(c) ? Rune.ReplacementChar : new Rune(c);
+                written = rune.EncodeToUtf8(bytes.AsSpan(count));
             }
-            else rune = char.IsSurrogate(c) ? Rune.ReplacementChar : new Rune(c);
-            int count = rune.EncodeToUtf8(buffer);
-            for (int k = 0; k < count; k++) Add(buffer[k], i, i + width - 1, charOriginStart, charOriginEnd);
+            int first = charOriginStart is null ? i : charOriginStart[i];
+            int last = charOriginEnd is null ? i + width : charOriginEnd[i + width - 1];
+            for (int k = 0; k < written; k++)
+            {
+                originStart[count + k] = first;
+                originEnd[count + k] = last;
+            }
+            count += written;
             i += width;
         }
-    }
-
-    private void Add(byte b, int firstChar, int lastChar, int[]? charOriginStart, int[]? charOriginEnd)
-    {
-        Bytes.Add(b);
-        OriginStart.Add(charOriginStart is null ? firstChar : charOriginStart[firstChar]);
-        OriginEnd.Add(charOriginEnd is null ? lastChar + 1 : charOriginEnd[lastChar]);
+        Bytes.Truncate(count);
+        OriginStart.Truncate(count);
+        OriginEnd.Truncate(count);
     }
 }

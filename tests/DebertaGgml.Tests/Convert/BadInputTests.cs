@@ -80,9 +80,9 @@ public class BadInputTests : IDisposable
     [Fact]
     public void Tensor_shape_disagreeing_with_the_config()
     {
-        var e = Fails(CopyWithConfig("v3-SequenceClassification", c => c["vocab_size"] = 2000));
+        var e = Fails(CopyWithConfig("v3-SequenceClassification", c => c["intermediate_size"] = 128));
         Assert.EndsWith("model.safetensors", e.File);
-        Assert.Contains("'deberta.embeddings.word_embeddings.weight' has shape [2008, 32] but config.json implies [2000, 32]", e.Problem);
+        Assert.Contains("'deberta.encoder.layer.0.intermediate.dense.weight' has shape [64, 32] but config.json implies [128, 32]", e.Problem);
     }
 
     [Fact]

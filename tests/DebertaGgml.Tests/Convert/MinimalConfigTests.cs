@@ -35,6 +35,7 @@ public class MinimalConfigTests
             ("encoder.layer.0.output.LayerNorm.weight", [hidden]), ("encoder.layer.0.output.LayerNorm.bias", [hidden]),
         ];
         var values = SyntheticCheckpoint.Write(folder, config, tensors, seed: 7);
+        File.Copy(Path.Combine(ConvertFixtures.RepoRoot, "tests", "fixtures", "tokenizer", "spm.model"), Path.Combine(folder, "spm.model"));
 
         string output = temp.File("minimal.gguf");
         var result = HfToGgufConverter.Convert(folder, output);

@@ -7,6 +7,9 @@ public class ForwardReferenceTests
 {
     // docs/graph.md: F32 weights 1e-4 (2e-4 for masked-LM logits, summed over a larger vocabulary).
     const double F32Tolerance = 1e-4, F32MlmTolerance = 2e-4;
+    // docs/graph.md "Half-precision weights": F16/BF16 round the weights and every matmul's activations, so the error
+    // scales with the unit roundoff u (2^-11, 2^-8): measured <= 8u (hidden, logits) and 20u (MLM logits); bounds 20u / 40u.
+    const double F16Roundoff = 1.0 / 2048, Bf16Roundoff = 1.0 / 256;
 
     public static TheoryData<string> Fixtures => new(FixtureRef.Names);
 
@@ -14,6 +17,16 @@ public class ForwardReferenceTests
     [MemberData(nameof(Fixtures))]
     public void F32_weights_reproduce_the_reference(string fixture) =>
         CheckFixture(fixture, GgmlType.F32, F32Tolerance, F32MlmTolerance);
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void F16_weights_stay_within_the_half_precision_bound(string fixture) =>
+        CheckFixture(fixture, GgmlType.F16, 20 * F16Roundoff, 40 * F16Roundoff);
+
+    [Theory]
+    [MemberData(nameof(Fixtures))]
+    public void Bf16_weights_stay_within_the_bfloat16_bound(string fixture) =>
+        CheckFixture(fixture, GgmlType.BF16, 20 * Bf16Roundoff, 40 * Bf16Roundoff);
 
     static void CheckFixture(string fixture, GgmlType type, double tolerance, double mlmTolerance)
     {

@@ -36,6 +36,8 @@ public class RobustnessTests
         // nmt_nfkc turns U+FFFD into a space, so the lone surrogates vanish like whitespace.
         Assert.Equal(Tokenizer.Encode(text.Replace("\uD83D", " ").Replace("\uDE00", " ")).Ids, encoding.Ids);
         foreach (var (start, end) in encoding.Offsets) Assert.InRange(end, start, text.Length);
+        var fromJson = DebertaTokenizer.FromTokenizerJson(FixturePath("tokenizer_bf", "tokenizer.json")).Encode(text);
+        foreach (var (start, end) in fromJson.Offsets) Assert.InRange(end, start, text.Length);
     }
 
     [Fact]
@@ -68,9 +70,10 @@ public class RobustnessTests
         string Build(int chars) => string.Concat(Enumerable.Repeat(paragraph, chars / paragraph.Length + 1))[..chars];
         string small = Build(1_000_000), large = Build(10_000_000);
         Tokenizer.EncodeToIds(Build(100_000)); // warm-up
-        var smallTime = Time(() => Tokenizer.EncodeToIds(small));
+        // Best of three: the machines are shared, and one slow run says nothing about growth.
+        var smallTime = BestOfThree(() => Tokenizer.EncodeToIds(small));
         var largeIds = 0;
-        var largeTime = Time(() => largeIds = Tokenizer.EncodeToIds(large).Count);
+        var largeTime = BestOfThree(() => largeIds = Tokenizer.EncodeToIds(large).Count);
         Assert.True(largeIds > 1_000_000, $"{largeIds} ids");
         double ratio = largeTime.TotalSeconds / smallTime.TotalSeconds;
         Assert.True(ratio < 25, $"1 MB took {smallTime.TotalMilliseconds:F0} ms, 10 MB took {largeTime.TotalMilliseconds:F0} ms (ratio {ratio:F1})");
@@ -84,6 +87,8 @@ public class RobustnessTests
         var time = Time(() => Assert.NotEmpty(Tokenizer.EncodeToIds(word)));
         Assert.True(time < TimeSpan.FromSeconds(60), $"took {time}");
     }
+
+    private static TimeSpan BestOfThree(Action action) => Enumerable.Range(0, 3).Select(_ => Time(action)).Min();
 
     private static TimeSpan Time(Action action)
     {

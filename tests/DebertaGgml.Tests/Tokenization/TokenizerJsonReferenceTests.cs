@@ -14,7 +14,7 @@ public class TokenizerJsonReferenceTests
     private static readonly (string Text, Func<string, JsonElement, bool> Applies, string Reason)[] FastDiffersFromSlow =
     [
         ("[CLS] already there [SEP] and [PAD] and [UNK]", (_, _) => true,
-            "[UNK] is an added token with normalized=true: it is matched after normalization, so the space before it becomes a ▁ token (and lowercasing hides it)"),
+            "[UNK] is an added token with normalized=true: it is matched after normalization, so the space before it becomes a ▁ token"),
         ("Literal <0x41> and <0xFF> look like byte pieces", (folder, _) => folder == "tokenizer_bf",
             "the <0xNN> byte pieces are ordinary vocab entries for tokenizers' Unigram, so literal text matches them"),
         ("Numbers 1234567890, 3.14159, -42, 1,000,000 and 2nd/3rd.", (folder, variant) => folder == "tokenizer_bf" || SplitsPunctuation(folder, variant),

@@ -1,0 +1,262 @@
+using System.Collections.Concurrent;
+using DebertaGgml.Gguf;
+using DebertaGgml.Native;
+using DebertaGgml.Tokenization;
+
+namespace DebertaGgml;
+
+/// <summary>
+/// A DeBERTa-v2/v3 model loaded from a GGUF file, with its tokenizer and the task pipelines
+/// (<c>Classify</c>, <c>FillMask</c>, <c>ExtractEntities</c>, ...).
+/// <para>
+/// Concurrency: a model is safe to share across threads. The weights are immutable; every evaluation
+/// borrows a native context (compute buffers) from a pool, creating one on first need up to
+/// <see cref="DebertaModelOptions.MaxConcurrency"/>; further callers wait for a free one. Dispose the model
+/// only after the calls using it have finished; calls made after Dispose throw <see cref="ObjectDisposedException"/>.
+/// </para>
+/// </summary>
+public sealed unsafe partial class DebertaModel : IDisposable
+{
+    readonly ModelHandle _handle;
+    readonly DebertaModelOptions _options;
+    readonly ConcurrentBag<ContextHandle> _idleContexts = new();
+    readonly ConcurrentQueue<ContextHandle> _allContexts = new();
+    readonly SemaphoreSlim _contextSlots;
+    volatile bool _disposed;
+
+    public ModelInfo Info { get; }
+    /// <summary>The model's own tokenizer, rebuilt from the GGUF (thread-safe).</summary>
+    public DebertaTokenizer Tokenizer { get; }
+    /// <summary>Longest sequence an evaluation accepts: the model's limit, or the smaller option.</summary>
+    public int MaxSequenceLength { get; }
+    public int MaxBatch => _options.MaxBatch;
+
+    DebertaModel(ModelHandle handle, DebertaModelOptions options, ModelInfo info, TokenizerModelData tokenizer)
+    {
+        _handle = handle;
+        _options = options;
+        Info = info;
+        Tokenizer = DebertaTokenizer.FromModelData(tokenizer);
+        // Relative-position models accept long sequences, but compute buffers grow with the square of the length:
+        // without an explicit option the window is the C API's default (512), as HF's model_max_length.
+        MaxSequenceLength = Math.Min(info.MaxSequenceLength, options.MaxSequenceLength ?? NativeMethodsDefaults.ContextParams().max_tokens);
+        _contextSlots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+    }
+
+    /// <summary>Loads a GGUF written by the converter (weights, hyperparameters, labels and tokenizer).</summary>
+    public static DebertaModel Load(string path, DebertaModelOptions? options = null)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= DebertaModelOptions.Default;
+        options.Validate();
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
+
+        var parameters = NativeMethodsDefaults.ModelParams();
+        parameters.device = (int)options.Device;
+        parameters.use_mmap = options.UseMemoryMap ? 1 : 0;
+        var handle = ModelHandle.Load(path, parameters);
+        try
+        {
+            using var gguf = GgufFile.Open(path);
+            if (!gguf.TryGet(GgufTokenizer.Model, out _))
+                throw new InvalidDataException($"{path}: the GGUF has no tokenizer (no tokenizer.* keys); convert the checkpoint with `deberta convert`");
+            var tokenizer = GgufTokenizer.Read(gguf);
+            return new DebertaModel(handle, options, ReadInfo(path, handle, gguf, tokenizer), tokenizer);
+        }
+        catch
+        {
+            handle.Dispose();
+            throw;
+        }
+    }
+
+    static ModelInfo ReadInfo(string path, ModelHandle handle, GgufFile gguf, TokenizerModelData tokenizer)
+    {
+        deberta_model_info native;
+        nint model = handle.DangerousGetHandle();
+        NativeErrors.ThrowIfFailed(NativeMethods.deberta_model_get_info(model, &native), $"cannot read model info of '{path}'");
+        var labels = Enumerable.Range(0, native.num_labels)
+            .Select(i => NativeErrors.Utf8(NativeMethods.deberta_model_label(model, i)) ?? $"LABEL_{i}")
+            .ToArray();
+        string Text(string key) => gguf.TryGet(key, out var v) && v.Value is string s ? s : "";
+        return new ModelInfo
+        {
+            Path = System.IO.Path.GetFullPath(path),
+            Name = Text(GgufKeys.Name),
+            Architecture = Text(GgufKeys.HfArchitecture),
+            Head = (ModelHead)native.head,
+            Labels = labels,
+            ProblemType = Text(GgufKeys.ProblemType),
+            VocabSize = native.vocab_size,
+            HiddenSize = native.hidden_size,
+            EmbeddingSize = native.embedding_size,
+            NumHiddenLayers = native.num_hidden_layers,
+            NumAttentionHeads = native.num_attention_heads,
+            IntermediateSize = native.intermediate_size,
+            MaxPositionEmbeddings = native.max_position_embeddings,
+            TypeVocabSize = native.type_vocab_size,
+            NumLabels = native.num_labels,
+            RelativeAttention = native.relative_attention != 0,
+            PositionBuckets = native.position_buckets,
+            MaxRelativePositions = native.max_relative_positions,
+            PositionBiasedInput = native.position_biased_input != 0,
+            MaxSequenceLength = native.max_sequence_length,
+            LayerNormEps = native.layer_norm_eps,
+            Device = NativeErrors.Utf8(NativeMethods.deberta_model_device(model)) ?? "",
+            WeightsBytes = (long)NativeMethods.deberta_model_weights_size(model),
+            Tokenizer = new TokenizerSettings(
+                tokenizer.Pieces.Count,
+                tokenizer.Source == TokenizerSource.TokenizerJson ? "tokenizer_json" : "spm",
+                tokenizer.DoLowerCase, tokenizer.SplitByPunct, tokenizer.ByteFallback,
+                tokenizer.ClsId, tokenizer.SepId, tokenizer.PadId, tokenizer.UnkId, tokenizer.MaskId,
+                tokenizer.ModelMaxLength),
+        };
+    }
+
+    /// <summary>
+    /// Runs the encoder (and head) on one padded batch. This is what every pipeline uses; call it directly
+    /// for raw logits or hidden states. Cancelling the token stops a running evaluation.
+    /// </summary>
+    public ModelOutput Evaluate(ModelInput input, ModelOutputKinds outputs = ModelOutputKinds.Logits, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ThrowIfDisposed();
+        input.Validate();
+        if (input.BatchSize * input.Choices > MaxBatch)
+            throw new ArgumentException($"batch of {input.BatchSize * input.Choices} sequences exceeds MaxBatch {MaxBatch}", nameof(input));
+        if (input.SequenceLength > MaxSequenceLength)
+            throw new ArgumentException($"sequence length {input.SequenceLength} exceeds the model's maximum {MaxSequenceLength}", nameof(input));
+        if (input.Choices != 1 && Info.Head != ModelHead.MultipleChoice)
+            throw new ArgumentException($"Choices > 1 needs a multiple-choice head; this model's head is {Info.Head}", nameof(input));
+        if (outputs.HasFlag(ModelOutputKinds.Logits) && Info.Head == ModelHead.None)
+            throw new InvalidOperationException($"model '{Info.Name}' has no head (ModelHead.None): request LastHiddenState instead of Logits");
+
+        int rows = input.BatchSize * input.Choices, t = input.SequenceLength, h = Info.HiddenSize;
+        float[]? lastHidden = outputs.HasFlag(ModelOutputKinds.LastHiddenState) ? new float[(long)rows * t * h] : null;
+        float[]? hidden = outputs.HasFlag(ModelOutputKinds.HiddenStates) ? new float[(long)(Info.NumHiddenLayers + 1) * rows * t * h] : null;
+        float[]? logits = null, start = null, end = null;
+        if (outputs.HasFlag(ModelOutputKinds.Logits))
+        {
+            if (Info.Head == ModelHead.QuestionAnswering)
+            {
+                start = new float[input.BatchSize * t];
+                end = new float[input.BatchSize * t];
+            }
+            else
+            {
+                logits = new float[Info.Head switch
+                {
+                    ModelHead.SequenceClassification => (long)input.BatchSize * Info.NumLabels,
+                    ModelHead.TokenClassification => (long)input.BatchSize * t * Info.NumLabels,
+                    ModelHead.MultipleChoice => (long)input.BatchSize * input.Choices,
+                    ModelHead.MaskedLM => (long)input.BatchSize * t * Info.VocabSize,
+                    _ => throw new NotSupportedException($"head {Info.Head}"),
+                }];
+            }
+        }
+
+        var context = RentContext(cancellationToken);
+        try
+        {
+            Run(context, input, lastHidden, hidden, logits, start, end, cancellationToken);
+        }
+        finally
+        {
+            ReturnContext(context);
+        }
+        return new ModelOutput(input.BatchSize, input.Choices, t, lastHidden, hidden, logits, start, end);
+    }
+
+    static void Run(ContextHandle context, ModelInput input, float[]? lastHidden, float[]? hidden, float[]? logits,
+                    float[]? start, float[]? end, CancellationToken cancellationToken)
+    {
+        bool added = false;
+        context.DangerousAddRef(ref added);
+        try
+        {
+            nint ctx = context.DangerousGetHandle();
+            deberta_status status;
+            // Disposing the registration before the context goes back to the pool waits for a running cancel
+            // callback, so a late cancel can never stop the next caller's evaluation.
+            using (cancellationToken.Register(() => NativeMethods.deberta_context_cancel(ctx)))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                fixed (int* ids = input.InputIds, mask = input.AttentionMask, types = input.TokenTypeIds)
+                fixed (float* pLast = lastHidden, pHidden = hidden, pLogits = logits, pStart = start, pEnd = end)
+                {
+                    var batch = new deberta_batch
+                    {
+                        input_ids = ids, attention_mask = mask, token_type_ids = types,
+                        n_batch = input.BatchSize, n_choices = input.Choices, n_tokens = input.SequenceLength,
+                    };
+                    var outs = new deberta_outputs
+                    {
+                        last_hidden_state = pLast, last_hidden_state_size = (nuint)(lastHidden?.Length ?? 0),
+                        hidden_states = pHidden, hidden_states_size = (nuint)(hidden?.Length ?? 0),
+                        logits = pLogits, logits_size = (nuint)(logits?.Length ?? 0),
+                        start_logits = pStart, start_logits_size = (nuint)(start?.Length ?? 0),
+                        end_logits = pEnd, end_logits_size = (nuint)(end?.Length ?? 0),
+                    };
+                    status = NativeMethods.deberta_context_eval(ctx, &batch, &outs);
+                }
+            }
+            if (status == deberta_status.DEBERTA_STATUS_CANCELLED) cancellationToken.ThrowIfCancellationRequested();
+            NativeErrors.ThrowIfFailed(status, "evaluation failed");
+        }
+        finally
+        {
+            if (added) context.DangerousRelease();
+        }
+    }
+
+    ContextHandle RentContext(CancellationToken cancellationToken)
+    {
+        _contextSlots.Wait(cancellationToken);
+        try
+        {
+            ThrowIfDisposed();
+            if (_idleContexts.TryTake(out var context)) return context;
+            var parameters = NativeMethodsDefaults.ContextParams();
+            parameters.n_threads = _options.Threads;
+            parameters.max_batch = _options.MaxBatch;
+            parameters.max_tokens = MaxSequenceLength;
+            context = ContextHandle.Create(_handle, parameters);
+            _allContexts.Enqueue(context);
+            return context;
+        }
+        catch
+        {
+            _contextSlots.Release();
+            throw;
+        }
+    }
+
+    void ReturnContext(ContextHandle context)
+    {
+        _idleContexts.Add(context);
+        _contextSlots.Release();
+    }
+
+    internal void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>Frees the weights and contexts. Native memory of a context still in use is freed when its call ends.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        while (_allContexts.TryDequeue(out var context)) context.Dispose();
+        _handle.Dispose();
+    }
+}
+
+/// <summary>The C API's default parameter structs.</summary>
+file static class NativeMethodsDefaults
+{
+    public static deberta_model_params ModelParams()
+    {
+        NativeLibraryLoader.EnsureLoaded();
+        return NativeMethods.deberta_model_default_params();
+    }
+
+    public static deberta_context_params ContextParams() => NativeMethods.deberta_context_default_params();
+}

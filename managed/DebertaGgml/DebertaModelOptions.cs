@@ -1,0 +1,38 @@
+namespace DebertaGgml;
+
+/// <summary>Where a model runs.</summary>
+public enum DebertaDevice
+{
+    Cpu = 0,
+    /// <summary>The first GPU/accelerator ggml offers, else the CPU.</summary>
+    Best = 1,
+}
+
+/// <summary>How a model is loaded and how its inference contexts are sized.</summary>
+public sealed record DebertaModelOptions
+{
+    public static DebertaModelOptions Default { get; } = new();
+
+    /// <summary>CPU threads per evaluation; 0 = the number of physical cores.</summary>
+    public int Threads { get; init; }
+    public DebertaDevice Device { get; init; } = DebertaDevice.Cpu;
+    /// <summary>Most sequences (times choices, for multiple choice) in one evaluation.</summary>
+    public int MaxBatch { get; init; } = 8;
+    /// <summary>Longest sequence in tokens (the window); null = 512, or the model's limit when smaller.</summary>
+    public int? MaxSequenceLength { get; init; }
+    /// <summary>
+    /// Most evaluations running at once (one native context each, created on first need and reused);
+    /// further callers wait. Each context holds its own compute buffers.
+    /// </summary>
+    public int MaxConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+    /// <summary>Map the file instead of reading it, where the backend allows.</summary>
+    public bool UseMemoryMap { get; init; } = true;
+
+    internal void Validate()
+    {
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "must be 0 (auto) or positive");
+        if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "must be at least 1");
+        if (MaxSequenceLength is < 3) throw new ArgumentOutOfRangeException(nameof(MaxSequenceLength), MaxSequenceLength, "must be at least 3 ([CLS] x [SEP])");
+        if (MaxConcurrency < 1) throw new ArgumentOutOfRangeException(nameof(MaxConcurrency), MaxConcurrency, "must be at least 1");
+    }
+}

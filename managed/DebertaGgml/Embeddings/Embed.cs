@@ -1,0 +1,59 @@
+using DebertaGgml.Pipelines;
+using DebertaGgml.Tokenization;
+
+namespace DebertaGgml;
+
+/// <summary>How token states become one vector.</summary>
+public enum Pooling
+{
+    /// <summary>The [CLS] (first) token's state.</summary>
+    Cls,
+    /// <summary>The mean over all tokens of the sequence, [CLS] and [SEP] included (mask-weighted, as sentence-transformers).</summary>
+    Mean,
+}
+
+public sealed record EmbedOptions : PipelineOptions
+{
+    public Pooling Pooling { get; init; } = Pooling.Mean;
+    /// <summary>Scale each vector to unit length (L2).</summary>
+    public bool Normalize { get; init; } = true;
+}
+
+public sealed partial class DebertaModel
+{
+    /// <summary>A vector of HiddenSize floats from the last hidden state, with any head (the head is not run for this).</summary>
+    public float[] Embed(string text, EmbedOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Embed([text], options, cancellationToken)[0];
+    }
+
+    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, EmbedOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        PipelineInputs.CheckTexts(texts, nameof(texts));
+        options ??= new EmbedOptions();
+        ThrowIfDisposed();
+        var encoded = texts.Select(t => PipelineInputs.Encode(this, t, null, options, TruncationStrategy.LongestFirst, "text")).ToArray();
+        var vectors = new float[texts.Count][];
+        int h = Info.HiddenSize;
+        BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.LastHiddenState, (i, output, row) =>
+        {
+            int n = encoded[i].Encoding.Length;
+            var states = output.LastHiddenState.AsSpan(row * output.SequenceLength * h, n * h);
+            vectors[i] = Pool(states, n, h, options);
+        }, cancellationToken);
+        return vectors;
+    }
+
+    internal static float[] Pool(ReadOnlySpan<float> states, int tokens, int hidden, EmbedOptions options)
+    {
+        var vector = new double[hidden];
+        int used = options.Pooling == Pooling.Cls ? 1 : tokens;
+        for (int t = 0; t < used; t++)
+            for (int d = 0; d < hidden; d++) vector[d] += states[t * hidden + d];
+        for (int d = 0; d < hidden; d++) vector[d] /= used;
+        double norm = Math.Sqrt(vector.Sum(x => x * x));
+        double scale = options.Normalize && norm > 0 ? 1 / norm : 1;
+        return vector.Select(x => (float)(x * scale)).ToArray();
+    }
+}

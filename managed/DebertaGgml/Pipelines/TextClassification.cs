@@ -1,0 +1,103 @@
+using DebertaGgml.Pipelines;
+using DebertaGgml.Tokenization;
+
+namespace DebertaGgml;
+
+/// <summary>How classifier logits become scores (HF's function_to_apply).</summary>
+public enum ScoreFunction
+{
+    /// <summary>From the model: none for regression, sigmoid for multi-label or one label, else softmax.</summary>
+    Auto,
+    Softmax,
+    Sigmoid,
+    /// <summary>The raw logits (the value itself for regression).</summary>
+    None,
+}
+
+public sealed record ClassifyOptions : PipelineOptions
+{
+    /// <summary>How many labels to return, best first; null = all.</summary>
+    public int? TopK { get; init; } = 1;
+    public ScoreFunction Function { get; init; } = ScoreFunction.Auto;
+}
+
+/// <summary>A label (with its index in the model's or the caller's label list) and its score.</summary>
+public sealed record LabelScore(string Label, int Id, float Score);
+
+/// <summary>Labels best first. For a regression model the single entry's Score is the predicted value.</summary>
+public sealed record ClassificationResult(IReadOnlyList<LabelScore> Scores, bool Truncated)
+{
+    [System.Text.Json.Serialization.JsonIgnore] public LabelScore Top => Scores[0];
+}
+
+public sealed partial class DebertaModel
+{
+    /// <summary>Labels and scores for a text (HF text-classification); an empty text is classified as [CLS] [SEP].</summary>
+    public ClassificationResult Classify(string text, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ClassifyAll([(text, null)], options, cancellationToken)[0];
+    }
+
+    /// <summary>Labels and scores for a sentence pair (e.g. an NLI premise and hypothesis).</summary>
+    public ClassificationResult Classify(string text, string pair, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(pair);
+        return ClassifyAll([(text, pair)], options, cancellationToken)[0];
+    }
+
+    /// <summary>A batch of texts, evaluated in length-sorted batches; results in input order.</summary>
+    public IReadOnlyList<ClassificationResult> Classify(IReadOnlyList<string> texts, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        PipelineInputs.CheckTexts(texts, nameof(texts));
+        return ClassifyAll(texts.Select(t => (t, (string?)null)).ToArray(), options, cancellationToken);
+    }
+
+    public IReadOnlyList<ClassificationResult> ClassifyPairs(IReadOnlyList<(string Text, string Pair)> pairs, ClassifyOptions? options = null,
+                                                             CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(pairs);
+        PipelineInputs.CheckTexts(pairs.Select(p => p.Text).ToArray(), nameof(pairs));
+        PipelineInputs.CheckTexts(pairs.Select(p => p.Pair).ToArray(), nameof(pairs));
+        return ClassifyAll(pairs.Select(p => (p.Text, (string?)p.Pair)).ToArray(), options, cancellationToken);
+    }
+
+    IReadOnlyList<ClassificationResult> ClassifyAll(IReadOnlyList<(string Text, string? Pair)> inputs, ClassifyOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new ClassifyOptions();
+        Scores.CheckTopK(options.TopK, nameof(options.TopK));
+        PipelineInputs.RequireHead(this, ModelHead.SequenceClassification, "Classify");
+        var function = ClassificationPostProcessing.Resolve(options.Function, Info.ProblemType, Info.NumLabels);
+        var encoded = inputs.Select(i => PipelineInputs.Encode(this, i.Text, i.Pair, options, TruncationStrategy.LongestFirst, "text")).ToArray();
+        var results = new ClassificationResult[inputs.Count];
+        BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.Logits, (i, output, row) =>
+            results[i] = new ClassificationResult(
+                ClassificationPostProcessing.Score(PipelineInputs.Row(output.Logits!, row, Info.NumLabels), Info.Labels, function, options.TopK),
+                encoded[i].Truncated), cancellationToken);
+        return results;
+    }
+}
+
+internal static class ClassificationPostProcessing
+{
+    /// <summary>HF TextClassificationPipeline's default function_to_apply.</summary>
+    public static ScoreFunction Resolve(ScoreFunction requested, string problemType, int numLabels) => requested switch
+    {
+        not ScoreFunction.Auto => requested,
+        _ when problemType == "regression" => ScoreFunction.None,
+        _ when problemType == "multi_label_classification" || numLabels == 1 => ScoreFunction.Sigmoid,
+        _ => ScoreFunction.Softmax,
+    };
+
+    public static IReadOnlyList<LabelScore> Score(ReadOnlySpan<float> logits, IReadOnlyList<string> labels, ScoreFunction function, int? topK)
+    {
+        float[] scores = function switch
+        {
+            ScoreFunction.Softmax => Scores.Softmax(logits),
+            ScoreFunction.Sigmoid => Scores.Sigmoid(logits),
+            _ => logits.ToArray(),
+        };
+        return Scores.TopK(scores, topK ?? scores.Length).Select(i => new LabelScore(labels[i], i, scores[i])).ToArray();
+    }
+}

@@ -1,0 +1,162 @@
+using DebertaGgml.Pipelines;
+using DebertaGgml.Tokenization;
+
+namespace DebertaGgml;
+
+/// <summary>How token predictions become entities (HF TokenClassificationPipeline's aggregation_strategy).</summary>
+public enum AggregationStrategy
+{
+    /// <summary>One entity per token.</summary>
+    None,
+    /// <summary>Adjacent tokens with the same entity type (B-X then I-X...) form one entity; score = mean.</summary>
+    Simple,
+    /// <summary>Words take the label of their first token, then group as Simple.</summary>
+    First,
+    /// <summary>Words take the label of their averaged token scores, then group as Simple.</summary>
+    Average,
+    /// <summary>Words take the label of their most confident token, then group as Simple.</summary>
+    Max,
+}
+
+public sealed record EntityOptions : PipelineOptions
+{
+    public AggregationStrategy Aggregation { get; init; } = AggregationStrategy.None;
+    /// <summary>Labels (or entity groups) left out of the result.</summary>
+    public IReadOnlyList<string> IgnoreLabels { get; init; } = ["O"];
+}
+
+/// <summary>
+/// An entity: its label (the entity group, without B-/I-, when aggregated), score, and UTF-16 character span
+/// [Start, End) in the original text, without surrounding whitespace; Word = text[Start..End].
+/// TokenIndex is the token position for <see cref="AggregationStrategy.None"/>, else null.
+/// </summary>
+public sealed record Entity(string Label, float Score, string Word, int Start, int End, int? TokenIndex = null);
+
+public sealed record EntityResult(IReadOnlyList<Entity> Entities, bool Truncated);
+
+public sealed partial class DebertaModel
+{
+    /// <summary>Named entities (HF token-classification / ner). An empty text has none.</summary>
+    public EntityResult ExtractEntities(string text, EntityOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return ExtractEntities([text], options, cancellationToken)[0];
+    }
+
+    public IReadOnlyList<EntityResult> ExtractEntities(IReadOnlyList<string> texts, EntityOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        PipelineInputs.CheckTexts(texts, nameof(texts));
+        options ??= new EntityOptions();
+        ArgumentNullException.ThrowIfNull(options.IgnoreLabels, nameof(options.IgnoreLabels));
+        PipelineInputs.RequireHead(this, ModelHead.TokenClassification, "ExtractEntities");
+        var encoded = texts.Select(t => PipelineInputs.Encode(this, t, null, options, TruncationStrategy.LongestFirst, "text")).ToArray();
+        var results = new EntityResult[texts.Count];
+        int labels = Info.NumLabels;
+        BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.Logits, (i, output, row) =>
+        {
+            var e = encoded[i].Encoding;
+            var logits = output.Logits.AsSpan(row * output.SequenceLength * labels, e.Length * labels);
+            var tokens = EntityPostProcessing.Predictions(texts[i], e.Ids, e.Offsets, e.SpecialTokensMask, logits, labels, Tokenizer.UnkId);
+            results[i] = new EntityResult(EntityPostProcessing.Aggregate(texts[i], tokens, Info.Labels, options.Aggregation, options.IgnoreLabels),
+                encoded[i].Truncated);
+        }, cancellationToken);
+        return results;
+    }
+}
+
+/// <summary>One token of the input as the aggregation sees it.</summary>
+internal readonly record struct TokenPrediction(int Index, int Start, int End, bool IsSubword, float[] Scores);
+
+internal static class EntityPostProcessing
+{
+    /// <summary>
+    /// The tokens that take part (special tokens dropped), with softmax scores. A token is a subword (continues the
+    /// previous word) by HF's heuristic for tokenizers without a subword prefix, as used for DeBERTa's unigram
+    /// tokenizer: it starts after position 0 and neither it nor the character before it is a space.
+    /// [UNK] always starts a word.
+    /// </summary>
+    public static List<TokenPrediction> Predictions(string text, IReadOnlyList<int> ids, IReadOnlyList<(int Start, int End)> offsets,
+                                                    IReadOnlyList<int> specialMask, ReadOnlySpan<float> logits, int numLabels, int unkId)
+    {
+        var result = new List<TokenPrediction>();
+        for (int t = 0; t < ids.Count; t++)
+        {
+            if (specialMask[t] == 1) continue;
+            var (start, end) = offsets[t];
+            bool isSubword = ids[t] != unkId && start > 0 && text[start - 1] != ' ' && (start >= text.Length || text[start] != ' ');
+            result.Add(new TokenPrediction(t, start, end, isSubword, Scores.Softmax(logits.Slice(t * numLabels, numLabels))));
+        }
+        return result;
+    }
+
+    public static IReadOnlyList<Entity> Aggregate(string text, List<TokenPrediction> tokens, IReadOnlyList<string> labels,
+                                                  AggregationStrategy strategy, IReadOnlyList<string> ignoreLabels)
+    {
+        var entities = strategy switch
+        {
+            AggregationStrategy.None or AggregationStrategy.Simple =>
+                tokens.Select(t => Labelled(t.Scores, labels, t.Start, t.End, t.Index)).ToList(),
+            _ => Words(tokens).Select(w => AggregateWord(w, labels, strategy)).ToList(),
+        };
+        if (strategy != AggregationStrategy.None) entities = Group(entities);
+        return entities.Where(e => !ignoreLabels.Contains(e.Label))
+            .Select(e => Trimmed(text, e)).ToList();
+    }
+
+    static Entity Labelled(float[] scores, IReadOnlyList<string> labels, int start, int end, int? index)
+    {
+        int best = Scores.ArgMax(scores);
+        return new Entity(labels[best], scores[best], "", start, end, index);
+    }
+
+    /// <summary>A word is a token that is not a subword followed by its subwords.</summary>
+    static List<List<TokenPrediction>> Words(List<TokenPrediction> tokens)
+    {
+        var words = new List<List<TokenPrediction>>();
+        foreach (var t in tokens)
+        {
+            if (words.Count == 0 || !t.IsSubword) words.Add([]);
+            words[^1].Add(t);
+        }
+        return words;
+    }
+
+    static Entity AggregateWord(List<TokenPrediction> word, IReadOnlyList<string> labels, AggregationStrategy strategy)
+    {
+        float[] scores = strategy switch
+        {
+            AggregationStrategy.First => word[0].Scores,
+            // The first token reaching the highest single score wins (Python's max keeps the first).
+            AggregationStrategy.Max => word.Aggregate((best, t) => t.Scores.Max() > best.Scores.Max() ? t : best).Scores,
+            _ => Enumerable.Range(0, labels.Count).Select(l => word.Average(t => t.Scores[l])).ToArray(),
+        };
+        return Labelled(scores, labels, word[0].Start, word[^1].End, null);
+    }
+
+    /// <summary>HF group_entities: consecutive entities of one type merge unless the next one begins (B-).</summary>
+    static List<Entity> Group(List<Entity> entities)
+    {
+        var groups = new List<List<Entity>>();
+        foreach (var e in entities)
+        {
+            var (bi, tag) = Tag(e.Label);
+            if (groups.Count > 0 && bi != "B" && Tag(groups[^1][^1].Label).Type == tag) groups[^1].Add(e);
+            else groups.Add([e]);
+        }
+        return groups.Select(g => new Entity(Tag(g[0].Label).Type, g.Average(e => e.Score), "", g[0].Start, g[^1].End)).ToList();
+    }
+
+    /// <summary>B-X → (B, X); I-X → (I, X); anything else is treated as inside its own type.</summary>
+    static (string Bi, string Type) Tag(string label) =>
+        label.StartsWith("B-", StringComparison.Ordinal) ? ("B", label[2..])
+        : label.StartsWith("I-", StringComparison.Ordinal) ? ("I", label[2..])
+        : ("I", label);
+
+    static Entity Trimmed(string text, Entity e)
+    {
+        int start = e.Start, end = Math.Min(e.End, text.Length);
+        while (start < end && char.IsWhiteSpace(text[start])) start++;
+        while (end > start && char.IsWhiteSpace(text[end - 1])) end--;
+        return e with { Start = start, End = end, Word = text[start..end] };
+    }
+}
