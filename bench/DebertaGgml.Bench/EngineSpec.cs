@@ -19,7 +19,7 @@ public sealed record EngineSpec(GgmlType? Type)
         : throw new ArgumentException($"engine '{token}' is not 'ort' or 'ggml:TYPE'");
 
     public IBenchEngine Create(PreparedModel model, int threads, int maxBatch, int maxTokens) => Type is GgmlType type
-        ? throw new NotSupportedException("ggml engine: waiting for the managed DebertaModel API")
+        ? new GgmlEngine(model.Gguf[type], Name, threads, maxBatch, maxTokens)
         : new OrtEngine(model.OnnxPath, threads);
 
     /// <summary>Bytes on disk the engine loads: the GGUF, or the ONNX graph plus its external weight files.</summary>
