@@ -21,7 +21,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
         {
             report.Gemm.AddRange(GemmPeak.Measure(options.Threads));
             foreach (var g in report.Gemm)
-                Log.WriteLine($"gemm: {g.Gflops:F1} GFLOP/s ({g.Method}, {g.M}^3, median {g.Latency.MedianMs:F1} ms)");
+                Log.WriteLine($"gemm: {g.Gflops:F1} GFLOP/s ({g.Method}, {g.M}^3, fastest {g.Latency.MinMs:F1} ms, median {g.Latency.MedianMs:F1} ms)");
         }
         foreach (string name in options.Models)
         {

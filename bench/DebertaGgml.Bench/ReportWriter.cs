@@ -22,7 +22,7 @@ public static class ReportWriter
         md.AppendLine($"Machine: {m.Cpu}, {m.LogicalCpus} logical CPUs; {m.Os}; {m.Runtime}; ONNX Runtime {m.OrtVersion}; " +
                       $"ggml {m.GgmlVersion}, CPU variant {m.GgmlCpuVariant}; load average at start {m.LoadAverageAtStart}.");
         foreach (var g in report.Gemm)
-            md.AppendLine($"GEMM {g.M}x{g.N}x{g.K}, {g.Threads} threads, {g.Method}: {F(g.Gflops, 1)} GFLOP/s (median of {g.Latency.Runs}, {F(g.Latency.MedianMs, 1)} ms)" +
+            md.AppendLine($"GEMM {g.M}x{g.N}x{g.K}, {g.Threads} threads, {g.Method}: {F(g.Gflops, 1)} GFLOP/s (fastest of {g.Latency.Runs}: {F(g.Latency.MinMs, 1)} ms, median {F(g.Latency.MedianMs, 1)} ms)" +
                           (g == report.GemmPeak ? " = **peak** used below." : "."));
         foreach (string model in report.Latency.Select(r => r.Model).Concat(report.Memory.Select(r => r.Model))
                      .Concat(report.Agreement.Select(r => r.Model)).Distinct())
