@@ -1,68 +1,122 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Globalization;
 
 namespace DebertaGgml.Cli.Commands;
 
-/// <summary>`deberta bench -m model.gguf`: evaluation latency and throughput for a batch shape.</summary>
+/// <summary>
+/// `deberta bench model.gguf [--batch N --seq T --iterations K --threads N]`: measures our engine on the user's own
+/// model and shape: load time, latency (median, p90 of timed evaluations after warm-up), throughput, peak memory.
+/// The side-by-side comparison with ONNX Runtime is bench/DebertaGgml.Bench (docs/BENCHMARKS.md).
+/// </summary>
 internal static class BenchCommand
 {
+    public sealed record Result(string Model, string Head, int Batch, int Tokens, int Threads, long FileBytes,
+                                double LoadMs, int Iterations, double MedianMs, double P90Ms, double MinMs, double MeanMs,
+                                double SequencesPerSecond, double TokensPerSecond, double PeakRssMb);
+
     public static Command Create()
     {
-        var batch = new Option<int>("--batch", "-b") { Description = "Sequences per evaluation", DefaultValueFactory = _ => 8 };
-        var tokens = new Option<int>("--tokens", "-n") { Description = "Tokens per sequence", DefaultValueFactory = _ => 128 };
-        var iterations = new Option<int>("--iterations", "-i") { Description = "Timed evaluations", DefaultValueFactory = _ => 10 };
-        var warmup = new Option<int>("--warmup") { Description = "Untimed evaluations first", DefaultValueFactory = _ => 2 };
-        var cli = new PipelineCli();
-        var command = new Command("bench", "Time evaluations of one batch shape") { batch, tokens, iterations, warmup };
-        cli.AddTo(command);
+        var path = new Argument<string?>("model") { Description = "GGUF model file", Arity = ArgumentArity.ZeroOrOne };
+        var modelOption = new Option<string?>("--model", "-m") { Description = "GGUF model file (instead of the argument)" };
+        var batch = new Option<int>("--batch", "-b") { Description = "Sequences per evaluation", DefaultValueFactory = _ => 1 };
+        var tokens = new Option<int>("--seq", "--tokens", "-n") { Description = "Tokens per sequence", DefaultValueFactory = _ => 128 };
+        var iterations = new Option<int>("--iterations", "-i") { Description = "Timed evaluations", DefaultValueFactory = _ => 20 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed evaluations first", DefaultValueFactory = _ => 3 };
+        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0: physical cores)", DefaultValueFactory = _ => 0 };
+        var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var command = new Command("bench", "Measure load time, latency, throughput and peak memory of a model on this machine")
+            { path, modelOption, batch, tokens, iterations, warmup, threads, json };
         command.SetAction(parse => CliRunner.Run(() =>
         {
-            int b = parse.GetValue(batch), n = parse.GetValue(tokens), runs = parse.GetValue(iterations);
-            if (b < 1 || n < 3 || runs < 1) throw new ArgumentException("--batch and --iterations must be at least 1, --tokens at least 3");
-            using var model = cli.LoadModel(parse);
-            var input = Input(model, b, n);
-            var kinds = model.Info.Head == ModelHead.None ? ModelOutputKinds.LastHiddenState : ModelOutputKinds.Logits;
-            for (int i = 0; i < parse.GetValue(warmup); i++) model.Evaluate(input, kinds);
-            var times = new double[runs];
-            for (int i = 0; i < runs; i++)
-            {
-                var clock = Stopwatch.StartNew();
-                model.Evaluate(input, kinds);
-                times[i] = clock.Elapsed.TotalMilliseconds;
-            }
-            Array.Sort(times);
-            double mean = times.Average();
-            var report = new
-            {
-                model = model.Info.Name, head = model.Info.Head, batch = b, tokens = n, iterations = runs,
-                meanMs = mean, medianMs = times[runs / 2], minMs = times[0],
-                sequencesPerSecond = b * 1000 / mean, tokensPerSecond = b * n * 1000 / mean,
-            };
-            if (parse.GetValue(cli.Json)) PipelineCli.WriteJson(report);
-            else
-            {
-                Console.WriteLine($"{report.model} ({report.head}), batch {b} x {n} tokens, {runs} runs");
-                Console.WriteLine($"  mean {mean:F2} ms, median {report.medianMs:F2} ms, min {report.minMs:F2} ms");
-                Console.WriteLine($"  {report.sequencesPerSecond:F1} sequences/s, {report.tokensPerSecond:F0} tokens/s");
-            }
+            string model = parse.GetValue(path) ?? parse.GetValue(modelOption)
+                           ?? throw new ArgumentException("no model: pass model.gguf (or --model)");
+            var result = Measure(model, parse.GetValue(batch), parse.GetValue(tokens), parse.GetValue(iterations),
+                                 parse.GetValue(warmup), parse.GetValue(threads));
+            if (parse.GetValue(json)) PipelineCli.WriteJson(result); // one line, like every command's --json
+            else Console.WriteLine(Describe(result));
             return 0;
         }));
         return command;
     }
 
-    /// <summary>[CLS] ordinary-vocabulary ids [SEP] (deterministic), so timing does not depend on a text.</summary>
+    public static Result Measure(string path, int batch, int tokens, int iterations, int warmup, int threads)
+    {
+        if (batch < 1) throw new ArgumentException($"--batch {batch}: must be at least 1");
+        if (tokens < 3) throw new ArgumentException($"--seq {tokens}: must be at least 3 ([CLS] x [SEP])");
+        if (iterations < 1) throw new ArgumentException($"--iterations {iterations}: must be at least 1");
+        if (warmup < 0) throw new ArgumentException($"--warmup {warmup}: must not be negative");
+        if (threads < 0) throw new ArgumentException($"--threads {threads}: must be 0 (physical cores) or positive");
+        if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
+
+        long start = Stopwatch.GetTimestamp();
+        using var model = DebertaModel.Load(path, new DebertaModelOptions { Threads = threads, MaxBatch = batch, MaxSequenceLength = tokens, MaxConcurrency = 1 });
+        double loadMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        if (tokens > model.MaxSequenceLength)
+            throw new ArgumentException($"--seq {tokens}: the model accepts at most {model.MaxSequenceLength} tokens");
+
+        var input = Input(model, batch, tokens);
+        var outputs = model.Info.Head == ModelHead.None ? ModelOutputKinds.LastHiddenState : ModelOutputKinds.Logits;
+        for (int i = 0; i < warmup; i++) model.Evaluate(input, outputs);
+        var times = new double[iterations];
+        for (int i = 0; i < iterations; i++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            model.Evaluate(input, outputs);
+            times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+        }
+        Array.Sort(times);
+        double median = Quantile(times, 0.5);
+        return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), batch, tokens, threads,
+            new FileInfo(path).Length, loadMs, iterations, median, Quantile(times, 0.9), times[0], times.Average(),
+            batch * 1000 / median, batch * tokens * 1000 / median, PeakRssMb());
+    }
+
+    /// <summary>
+    /// Seeded ids of the model's ordinary vocabulary, [CLS] first and [SEP] last, no padding, so every run does the
+    /// same work (one choice per example for a multiple-choice head: --batch counts sequences).
+    /// </summary>
     static ModelInput Input(DebertaModel model, int batch, int tokens)
     {
         var settings = model.Info.Tokenizer;
-        int choices = model.Info.Head == ModelHead.MultipleChoice ? 2 : 1;
-        var ids = new int[batch * choices * tokens];
+        int low = Math.Min(5, settings.VocabularySize - 1);
+        var ids = new int[batch * tokens];
         var random = new Random(1234);
-        for (int row = 0; row < batch * choices; row++)
+        for (int row = 0; row < batch; row++)
         {
-            for (int t = 0; t < tokens; t++) ids[row * tokens + t] = random.Next(Math.Min(settings.VocabularySize, 1000) / 2, Math.Min(settings.VocabularySize, 1000));
-            ids[row * tokens] = settings.ClsId;
-            ids[row * tokens + tokens - 1] = settings.SepId;
+            var span = ids.AsSpan(row * tokens, tokens);
+            for (int t = 0; t < tokens; t++) span[t] = random.Next(low, settings.VocabularySize);
+            span[0] = settings.ClsId;
+            span[^1] = settings.SepId;
         }
-        return new ModelInput(ids, Enumerable.Repeat(1, ids.Length).ToArray(), null, batch, tokens, choices);
+        return new ModelInput(ids, Enumerable.Repeat(1, ids.Length).ToArray(), null, batch, tokens);
+    }
+
+    static double Quantile(double[] sorted, double q)
+    {
+        double position = q * (sorted.Length - 1);
+        int lower = (int)position, upper = Math.Min(lower + 1, sorted.Length - 1);
+        return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
+    }
+
+    /// <summary>Peak resident set size of this process (VmHWM, Linux); NaN elsewhere.</summary>
+    static double PeakRssMb()
+    {
+        const string status = "/proc/self/status";
+        string? line = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:")) : null;
+        return line == null ? double.NaN : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
+    }
+
+    static string Describe(Result r)
+    {
+        var c = CultureInfo.InvariantCulture;
+        string F(double v, int d) => v.ToString("F" + d, c);
+        return string.Join(Environment.NewLine,
+            $"{r.Model} ({r.Head}, {F(r.FileBytes / 1048576.0, 1)} MiB)",
+            $"  shape {r.Batch} x {r.Tokens} tokens, threads {(r.Threads == 0 ? "auto" : r.Threads.ToString(c))}",
+            $"  load {F(r.LoadMs, 1)} ms",
+            $"  latency median {F(r.MedianMs, 2)} ms, p90 {F(r.P90Ms, 2)} ms, min {F(r.MinMs, 2)} ms ({r.Iterations} runs)",
+            $"  {F(r.SequencesPerSecond, 1)} sequences/s, {F(r.TokensPerSecond, 0)} tokens/s",
+            $"  peak RSS {F(r.PeakRssMb, 1)} MiB");
     }
 }
