@@ -75,20 +75,23 @@ public static partial class NativeLibraryLoader
     }
 
     /// <summary>
-    /// ggml's CPU backend synchronizes its threads with OpenMP barriers after every operation. libgomp spins at
-    /// those by default, which on a machine whose cores are shared (services, CI, anything else running) turns one
-    /// descheduled thread into a stall of every other. Measured here (2 threads, 1x128, docs/BENCHMARKS.md):
-    /// deberta-v3-base Q8_0 148-274 ms passive against 580-3216 ms spinning while other jobs ran; on an idle
-    /// machine spinning wins by ~25% on xsmall (45 against 58 ms). Predictable latency matters more for a library,
-    /// so threads sleep at barriers unless the user chose otherwise (OMP_WAIT_POLICY=active to spin). libgomp reads its environment once, when it is loaded with libggml-cpu.so, hence the
-    /// native setenv here (Environment.SetEnvironmentVariable does not reach the C runtime on Unix).
+    /// ggml's CPU backend synchronizes its threads with OpenMP barriers after every operation (~500 per evaluation).
+    /// libgomp spins 300 000 rounds at each by default: on an idle machine that keeps barriers cheap, but when the
+    /// cores are shared, one descheduled thread stalls its spinning partner for a time slice at every barrier;
+    /// sleeping at once (passive) costs a futex wake per barrier instead. A short spin (GOMP_SPINCOUNT=1000) is the
+    /// measured compromise (deberta-v3-base Q8_0, 2 threads, docs/BENCHMARKS.md finding 8): idle, it matches full
+    /// spinning (1x16 17.5 ms, 8x128 1.33 s; passive 36 ms, 2.3 s); with a CPU hog on one core it is the fastest
+    /// (1x128 289 ms; passive 460 ms, full spin 979 ms). The user's OMP_WAIT_POLICY or GOMP_SPINCOUNT wins.
+    /// libgomp reads its environment once, when it is loaded with libggml-cpu.so, hence the native setenv here
+    /// (Environment.SetEnvironmentVariable does not reach the C runtime on Unix).
     /// </summary>
     static string ConfigureOpenMpWaitPolicy()
     {
         string? policy = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY");
-        if (policy != null || Environment.GetEnvironmentVariable("GOMP_SPINCOUNT") != null) return policy ?? "from GOMP_SPINCOUNT";
-        if (OperatingSystem.IsLinux()) LibC.setenv("OMP_WAIT_POLICY", "passive", 0);
-        return "passive";
+        string? spinCount = Environment.GetEnvironmentVariable("GOMP_SPINCOUNT");
+        if (policy != null || spinCount != null) return policy ?? $"GOMP_SPINCOUNT={spinCount} (user)";
+        if (OperatingSystem.IsLinux()) LibC.setenv("GOMP_SPINCOUNT", "1000", 0);
+        return "GOMP_SPINCOUNT=1000";
     }
 
     static partial class LibC
