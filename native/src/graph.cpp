@@ -122,8 +122,10 @@ private:
     // DisentangledSelfAttention; x [H, T, S] -> context [H, T, S].
     ggml_tensor * build_attention(ggml_tensor * x, int64_t il) {
         const layer_weights & l = w_.layers[il];
-        ggml_tensor * q = split_heads(cb(linear(x, l.q_w, l.q_b), "q", il));            // [d, T, nh, S]
-        ggml_tensor * k = split_heads(cb(linear(x, l.k_w, l.k_b), "k", il));            // [d, T, nh, S]
+        // q and k are copied once into head-major order: QK^T, c2p and p2c then take ggml's GEMM paths, which need a
+        // contiguous second operand (on the permuted views they ran a dot-product loop).
+        ggml_tensor * q = ggml_cont(ctx_, split_heads(cb(linear(x, l.q_w, l.q_b), "q", il))); // [d, T, nh, S]
+        ggml_tensor * k = ggml_cont(ctx_, split_heads(cb(linear(x, l.k_w, l.k_b), "k", il))); // [d, T, nh, S]
         ggml_tensor * v = cb(linear(x, l.v_w, l.v_b), "v", il);
         v = ggml_reshape_4d(ctx_, v, hp_.head_dim, hp_.n_heads, T_, S_);
         v = ggml_cont(ctx_, ggml_permute(ctx_, v, 1, 2, 0, 3));                         // [T, d, nh, S]
@@ -134,7 +136,7 @@ private:
             // content -> position: q_i . pos_key[row(i - j)]; one gather serves every head and sequence.
             ggml_tensor * pk = position_heads(l.pos_key, io_.rel_c2p);
             ggml_tensor * full = cb(ggml_mul_mat(ctx_, pk, q), "c2p_full", il);          // [W, T_q, nh, S]
-            scores = ggml_add(ctx_, scores, cb(ggml_cont(ctx_, relative_shift(full)), "c2p", il));
+            scores = ggml_add(ctx_, scores, cb(relative_shift(full), "c2p", il));     // add reads the strided view
         }
         if (hp_.relative_attention && hp_.p2c) {
             // position -> content: k_j . pos_query[row(i - j)], computed per key row, then transposed.
