@@ -204,6 +204,18 @@ bool ggml_backend_sched_alloc_graph(ggml_backend_sched_t sched, struct ggml_cgra
 enum ggml_status ggml_backend_sched_graph_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
 void ggml_backend_sched_reset(ggml_backend_sched_t sched);
 
+// Extra buffer types of the CPU backend ("CPU_REPACK": weights stored interleaved for its quantized GEMM kernels),
+// found through the registry: proc "ggml_backend_dev_get_extra_bufts" returns a null-terminated array.
+typedef ggml_backend_buffer_type_t * (*ggml_backend_dev_get_extra_bufts_t)(ggml_backend_dev_t device);
+ggml_backend_reg_t ggml_backend_dev_backend_reg(ggml_backend_dev_t device);
+void * ggml_backend_reg_get_proc_address(ggml_backend_reg_t reg, const char * name);
+bool ggml_backend_dev_supports_op(ggml_backend_dev_t device, const struct ggml_tensor * op);
+const char * ggml_backend_buft_name(ggml_backend_buffer_type_t buft);
+ggml_backend_buffer_t ggml_backend_buft_alloc_buffer(ggml_backend_buffer_type_t buft, size_t size);
+size_t ggml_backend_buft_get_alignment(ggml_backend_buffer_type_t buft);
+size_t ggml_backend_buft_get_alloc_size(ggml_backend_buffer_type_t buft, const struct ggml_tensor * tensor);
+bool ggml_is_quantized(enum ggml_type type);
+
 // ---- graph ops (added by the graph code as it needs them) -------------------------------------
 
 struct ggml_tensor * ggml_new_tensor(struct ggml_context * ctx, enum ggml_type type, int n_dims, const int64_t * ne);

@@ -66,9 +66,11 @@ private:
         return ggml_add(ctx_, ggml_mul(ctx_, x, weight), bias);
     }
 
-    // nn.Linear: weight ne = [in, out] -> [out, ...].
+    // nn.Linear: weight ne = [in, out] -> [out, ...]. The product sees a 2-D input (all tokens of all sequences as
+    // rows) because ggml's repacked-weight kernels take 2-D operands only.
     ggml_tensor * linear(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias) {
-        x = ggml_mul_mat(ctx_, weight, x);
+        ggml_tensor * rows = ggml_reshape_2d(ctx_, x, x->ne[0], ggml_nelements(x) / x->ne[0]);
+        x = ggml_reshape_4d(ctx_, ggml_mul_mat(ctx_, weight, rows), weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
         return bias ? ggml_add(ctx_, x, bias) : x;
     }
 

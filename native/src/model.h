@@ -111,6 +111,7 @@ struct deberta_model {
     ggml_context * ctx_weights = nullptr;
     std::vector<ggml_backend_buffer_t> buffers;
     std::unique_ptr<deberta::mapped_file> mapping;
+    ggml_backend_buffer_t mapping_buffer = nullptr; // the tensors placed in the mapping (one of buffers)
 
     ggml_context * ctx_positions = nullptr;
 
