@@ -128,7 +128,7 @@ void get_unpadded(ggml_tensor * t, float * dst, int64_t n_seqs, int64_t n_tokens
 void update_relative_rows(deberta_context & c, int64_t T) {
     if (c.rel_tokens == T) return;
     const hparams & hp = c.model->hp;
-    const int64_t W = 2 * T - 1;
+    const int64_t W = relative_rows(T);
     c.rel_c2p.resize(W);
     c.rel_p2c.resize(W);
     for (int64_t j = 0; j < W; ++j) {

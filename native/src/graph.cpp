@@ -1,5 +1,5 @@
 // The forward graph. Tensor shapes in comments are ggml order (innermost first): H hidden size,
-// E embedding size, T tokens, S sequences, d head size, nh heads, W = 2T-1 relative distances.
+// E embedding size, T tokens, S sequences, d head size, nh heads, W = relative_rows(T) = 2T-1 relative distances + 1 pad.
 #include "graph.h"
 
 #include "deberta.h"
@@ -57,8 +57,8 @@ private:
         if (w_.pos_embd) io_.positions = input(GGML_TYPE_I32, T_, 1, 1, 1, "inp_positions");
         io_.token_mask = input(GGML_TYPE_F32, 1, T_, S_, 1, "inp_token_mask");
         io_.kq_mask = input(GGML_TYPE_F32, T_, T_, 1, S_, "inp_kq_mask");
-        if (hp_.relative_attention && hp_.c2p) io_.rel_c2p = input(GGML_TYPE_I32, 2 * T_ - 1, 1, 1, 1, "inp_rel_c2p");
-        if (hp_.relative_attention && hp_.p2c) io_.rel_p2c = input(GGML_TYPE_I32, 2 * T_ - 1, 1, 1, 1, "inp_rel_p2c");
+        if (hp_.relative_attention && hp_.c2p) io_.rel_c2p = input(GGML_TYPE_I32, relative_rows(T_), 1, 1, 1, "inp_rel_c2p");
+        if (hp_.relative_attention && hp_.p2c) io_.rel_p2c = input(GGML_TYPE_I32, relative_rows(T_), 1, 1, 1, "inp_rel_p2c");
     }
 
     ggml_tensor * layer_norm(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias) {
@@ -110,7 +110,7 @@ private:
     // Rows of a precomputed position projection [H, 2*span] for the W distances -> [d, W, nh] (a view).
     ggml_tensor * position_heads(ggml_tensor * table, ggml_tensor * rows) {
         ggml_tensor * x = ggml_get_rows(ctx_, table, rows);                             // [H, W]
-        x = ggml_reshape_3d(ctx_, x, hp_.head_dim, hp_.n_heads, 2 * T_ - 1);            // [d, nh, W]
+        x = ggml_reshape_3d(ctx_, x, hp_.head_dim, hp_.n_heads, rows->ne[0]);           // [d, nh, W]
         return ggml_permute(ctx_, x, 0, 2, 1, 3);                                       // [d, W, nh]
     }
 
@@ -118,7 +118,7 @@ private:
     // which in memory is a view with a row stride one element shorter than the row: [T, T, nh, S].
     ggml_tensor * relative_shift(ggml_tensor * full) {
         const size_t f = ggml_element_size(full);
-        return ggml_view_4d(ctx_, full, T_, T_, hp_.n_heads, S_, (2 * T_ - 2) * f, full->nb[2], full->nb[3], (T_ - 1) * f);
+        return ggml_view_4d(ctx_, full, T_, T_, hp_.n_heads, S_, (full->ne[0] - 1) * f, full->nb[2], full->nb[3], (T_ - 1) * f);
     }
 
     // DisentangledSelfAttention; x [H, T, S] -> context [H, T, S].

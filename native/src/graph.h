@@ -26,8 +26,8 @@ struct graph_io {
     ggml_tensor * positions = nullptr;  // I32 [T] (position_biased_input)
     ggml_tensor * token_mask = nullptr; // F32 [1, T, S]: 1 at real tokens, 0 at padding
     ggml_tensor * kq_mask = nullptr;    // F32 [T, T, 1, S]: 0 for real keys, a large negative number for padding keys
-    ggml_tensor * rel_c2p = nullptr;    // I32 [2T-1]: relative-embedding row for distance T-1-j
-    ggml_tensor * rel_p2c = nullptr;    // I32 [2T-1]: relative-embedding row for distance j-(T-1)
+    ggml_tensor * rel_c2p = nullptr;    // I32 [W]: relative-embedding row for distance T-1-j
+    ggml_tensor * rel_p2c = nullptr;    // I32 [W]: relative-embedding row for distance j-(T-1)
     // Outputs.
     std::vector<ggml_tensor *> hidden;  // all_hidden: L+1 tensors [H, T, S]; else the last only
     ggml_tensor * logits = nullptr;     // head output, see build_head
@@ -49,5 +49,9 @@ int64_t log_bucket_position(int64_t relative, int64_t bucket_size, int64_t max_p
 // Row of the relative-embedding table used for a query-key distance d = q - k
 // (clamp(bucket(d) + span, 0, 2*span - 1)); shared by c2p and p2c.
 int32_t relative_embedding_row(const hparams & hp, int64_t distance);
+
+// Rows gathered for the position products of T tokens: the 2T-1 distances plus one never read, because ggml's F32
+// GEMM (tinyBLAS) takes only a multiple of 4 rows and otherwise falls back to a dot-product loop.
+inline int64_t relative_rows(int64_t T) { return 2 * T; }
 
 } // namespace deberta
