@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DebertaGgml.Cli.Commands;
+using DebertaGgml.Native;
 
 var root = new RootCommand("DeBERTa-v2/v3 inference on ggml: convert, inspect, tokenize, evaluate and run task pipelines");
 // One line per command; each command lives in Commands/.
@@ -18,4 +19,8 @@ root.Subcommands.Add(ChooseCommand.Create());
 root.Subcommands.Add(RerankCommand.Create());
 root.Subcommands.Add(EmbedCommand.Create());
 root.Subcommands.Add(BenchCommand.Create());
-return root.Parse(args).Invoke();
+var verbose = new Option<bool>("--verbose") { Description = "Log what the native library does (CPU variant, ggml) to stderr", Recursive = true };
+root.Options.Add(verbose);
+var parsed = root.Parse(args);
+if (parsed.GetValue(verbose)) NativeLog.Handler = (level, message) => Console.Error.WriteLine($"deberta: {level.ToString().ToLowerInvariant()}: {message}");
+return parsed.Invoke();

@@ -9,6 +9,8 @@
 #include <string>
 #include <thread>
 
+#include <unistd.h>
+
 namespace deberta {
 
 namespace {
@@ -146,6 +148,20 @@ size_t checked_size(size_t given, size_t needed, const char * name) {
     return needed;
 }
 
+// A deliberately generous bound on the compute buffers of one evaluation of S sequences of T tokens: the
+// attention terms ([T, T] scores, [2T-1, T] c2p and p2c, probabilities) per head, plus the widest activations,
+// a few times over for what the allocator keeps alive at once.
+double compute_bytes_bound(const hparams & hp, int64_t S, int64_t T) {
+    const double attention = 4.0 * (double) S * (double) hp.n_heads * (double) T * (double) (2 * T);
+    const double activations = 8.0 * (double) S * (double) T * (double) (hp.hidden_size + hp.intermediate_size);
+    return sizeof(float) * (attention + activations);
+}
+
+double physical_memory_bytes() {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
+}
+
 } // namespace
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params) {
@@ -158,6 +174,13 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     c->n_threads = params.n_threads > 0 ? params.n_threads : physical_core_count();
     c->max_seqs = params.max_batch;
     c->max_tokens = std::min<int64_t>(params.max_tokens, hp.max_sequence_length);
+    // Refuse what cannot fit before ggml tries to allocate it.
+    const double needed = compute_bytes_bound(hp, c->max_seqs, c->max_tokens), available = physical_memory_bytes();
+    if (available > 0 && needed > available) {
+        fail(DEBERTA_STATUS_OUT_OF_MEMORY, std::to_string(c->max_seqs) + " sequences of " + std::to_string(c->max_tokens) +
+             " tokens need about " + std::to_string((long long) (needed / (1 << 30))) + " GiB of compute buffers; this machine has " +
+             std::to_string((long long) (available / (1 << 30))) + " GiB: lower max_batch or max_tokens");
+    }
     const size_t nodes = graph_size(hp);
     c->arena.resize(ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false));
     c->backends = std::make_unique<compute_backends>(model.device, c->n_threads, nodes);

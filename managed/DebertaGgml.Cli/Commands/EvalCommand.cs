@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using DebertaGgml.Native;
+using DebertaGgml.Convert;
 
 namespace DebertaGgml.Cli.Commands;
 
@@ -22,7 +22,11 @@ internal static class EvalCommand
         {
             var batch = ReadBatch(parse.GetValue(input)!);
             var result = Evaluate(parse.GetValue(model)!, batch, parse.GetValue(allHidden), parse.GetValue(threads));
-            WriteAtomically(parse.GetValue(output)!, writer => WriteResult(writer, batch, result));
+            AtomicFile.Write(parse.GetValue(output)!, stream =>
+            {
+                using var writer = new Utf8JsonWriter(stream);
+                WriteResult(writer, batch, result);
+            });
             return 0;
         }));
         return command;
@@ -30,7 +34,7 @@ internal static class EvalCommand
 
     sealed record Batch(int B, int C, int T, bool MultipleChoice, int[] InputIds, int[] AttentionMask, int[]? TokenTypeIds);
 
-    sealed record Result(deberta_model_info Info, float[] LastHidden, float[]? AllHidden, float[]? Logits, float[]? Start, float[]? End);
+    sealed record Result(ModelInfo Info, ModelOutput Output);
 
     static Batch ReadBatch(string path)
     {
@@ -67,85 +71,53 @@ internal static class EvalCommand
     static IEnumerable<JsonElement> Leaves(JsonElement e) =>
         e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Leaves) : [e];
 
-    static unsafe Result Evaluate(string modelPath, Batch batch, bool allHidden, int threads)
+    static Result Evaluate(string modelPath, Batch batch, bool allHidden, int threads)
     {
-        NativeLibraryLoader.EnsureLoaded();
-        using var model = ModelHandle.Load(modelPath, NativeMethods.deberta_model_default_params());
-        deberta_model_info info;
-        NativeErrors.ThrowIfFailed(NativeMethods.deberta_model_get_info(model.DangerousGetHandle(), &info), "cannot read model info");
-        var cp = NativeMethods.deberta_context_default_params();
-        cp.n_threads = threads;
-        cp.max_batch = batch.B * batch.C;
-        cp.max_tokens = batch.T;
-        using var context = ContextHandle.Create(model, cp);
-
-        int n = batch.B * batch.C * batch.T;
-        var head = (deberta_head)info.head;
-        var last = new float[(long)n * info.hidden_size];
-        float[]? all = allHidden ? new float[(long)n * info.hidden_size * (info.num_hidden_layers + 1)] : null;
-        long logitsSize = head switch
+        using var model = DebertaModel.Load(modelPath, new DebertaModelOptions
         {
-            deberta_head.DEBERTA_HEAD_SEQUENCE_CLASSIFICATION => (long)batch.B * info.num_labels,
-            deberta_head.DEBERTA_HEAD_TOKEN_CLASSIFICATION => (long)n * info.num_labels,
-            deberta_head.DEBERTA_HEAD_MULTIPLE_CHOICE => batch.B * batch.C,
-            deberta_head.DEBERTA_HEAD_MASKED_LM => (long)n * info.vocab_size,
-            _ => 0,
-        };
-        float[]? logits = logitsSize > 0 ? new float[logitsSize] : null;
-        bool qa = head == deberta_head.DEBERTA_HEAD_QUESTION_ANSWERING;
-        float[]? start = qa ? new float[n] : null, end = qa ? new float[n] : null;
-        fixed (int* pi = batch.InputIds, pm = batch.AttentionMask, pt = batch.TokenTypeIds)
-        fixed (float* pl = last, pa = all, pg = logits, ps = start, pe = end)
-        {
-            var b = new deberta_batch { input_ids = pi, attention_mask = pm, token_type_ids = pt, n_batch = batch.B, n_choices = batch.C, n_tokens = batch.T };
-            var o = new deberta_outputs
-            {
-                last_hidden_state = pl, last_hidden_state_size = (nuint)last.Length,
-                hidden_states = pa, hidden_states_size = (nuint)(all?.Length ?? 0),
-                logits = pg, logits_size = (nuint)(logits?.Length ?? 0),
-                start_logits = ps, start_logits_size = (nuint)(start?.Length ?? 0),
-                end_logits = pe, end_logits_size = (nuint)(end?.Length ?? 0),
-            };
-            NativeErrors.ThrowIfFailed(NativeMethods.deberta_context_eval(context.DangerousGetHandle(), &b, &o), "evaluation failed");
-        }
-        return new Result(info, last, all, logits, start, end);
+            Threads = threads,
+            MaxBatch = batch.B * batch.C,
+            MaxSequenceLength = Math.Max(batch.T, 3),
+            MaxConcurrency = 1,
+        });
+        var kinds = ModelOutputKinds.LastHiddenState
+            | (allHidden ? ModelOutputKinds.HiddenStates : ModelOutputKinds.None)
+            | (model.Info.Head == ModelHead.None ? ModelOutputKinds.None : ModelOutputKinds.Logits);
+        var output = model.Evaluate(new ModelInput(batch.InputIds, batch.AttentionMask, batch.TokenTypeIds, batch.B, batch.T, batch.C), kinds);
+        return new Result(model.Info, output);
     }
 
     static void WriteResult(Utf8JsonWriter w, Batch batch, Result r)
     {
-        int s = batch.B * batch.C, t = batch.T, h = r.Info.hidden_size;
+        int s = batch.B * batch.C, t = batch.T, h = r.Info.HiddenSize;
+        var o = r.Output;
         w.WriteStartObject();
         w.WritePropertyName("last_hidden_state");
-        WriteArray(w, r.LastHidden, 0, [s, t, h]);
-        if (r.AllHidden != null)
+        WriteArray(w, o.LastHiddenState!, 0, [s, t, h]);
+        if (o.HiddenStates != null)
         {
             w.WritePropertyName("hidden_states");
-            WriteArray(w, r.AllHidden, 0, [r.Info.num_hidden_layers + 1, s, t, h]);
+            WriteArray(w, o.HiddenStates, 0, [r.Info.NumHiddenLayers + 1, s, t, h]);
         }
-        switch ((deberta_head)r.Info.head)
+        int[]? logitsShape = r.Info.Head switch
         {
-            case deberta_head.DEBERTA_HEAD_SEQUENCE_CLASSIFICATION:
-                w.WritePropertyName("logits");
-                WriteArray(w, r.Logits!, 0, [batch.B, r.Info.num_labels]);
-                break;
-            case deberta_head.DEBERTA_HEAD_TOKEN_CLASSIFICATION:
-                w.WritePropertyName("logits");
-                WriteArray(w, r.Logits!, 0, [batch.B, t, r.Info.num_labels]);
-                break;
-            case deberta_head.DEBERTA_HEAD_MULTIPLE_CHOICE:
-                w.WritePropertyName("logits");
-                WriteArray(w, r.Logits!, 0, [batch.B, batch.C]);
-                break;
-            case deberta_head.DEBERTA_HEAD_MASKED_LM:
-                w.WritePropertyName("logits");
-                WriteArray(w, r.Logits!, 0, [batch.B, t, r.Info.vocab_size]);
-                break;
-            case deberta_head.DEBERTA_HEAD_QUESTION_ANSWERING:
-                w.WritePropertyName("start_logits");
-                WriteArray(w, r.Start!, 0, [batch.B, t]);
-                w.WritePropertyName("end_logits");
-                WriteArray(w, r.End!, 0, [batch.B, t]);
-                break;
+            ModelHead.SequenceClassification => [batch.B, r.Info.NumLabels],
+            ModelHead.TokenClassification => [batch.B, t, r.Info.NumLabels],
+            ModelHead.MultipleChoice => [batch.B, batch.C],
+            ModelHead.MaskedLM => [batch.B, t, r.Info.VocabSize],
+            _ => null,
+        };
+        if (logitsShape != null)
+        {
+            w.WritePropertyName("logits");
+            WriteArray(w, o.Logits!, 0, logitsShape);
+        }
+        if (r.Info.Head == ModelHead.QuestionAnswering)
+        {
+            w.WritePropertyName("start_logits");
+            WriteArray(w, o.StartLogits!, 0, [batch.B, t]);
+            w.WritePropertyName("end_logits");
+            WriteArray(w, o.EndLogits!, 0, [batch.B, t]);
         }
         w.WriteEndObject();
     }
@@ -162,22 +134,5 @@ internal static class EvalCommand
             else WriteArray(w, data, offset + i * stride, shape[1..]);
         }
         w.WriteEndArray();
-    }
-
-    static void WriteAtomically(string path, Action<Utf8JsonWriter> write)
-    {
-        string full = Path.GetFullPath(path);
-        string temp = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var stream = File.Create(temp))
-            using (var writer = new Utf8JsonWriter(stream))
-                write(writer);
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
     }
 }

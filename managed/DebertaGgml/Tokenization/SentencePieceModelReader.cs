@@ -11,17 +11,7 @@ public static class SentencePieceModelReader
     /// <summary>Reads <paramref name="path"/> and applies the HF files next to it (tokenizer_config.json, added_tokens.json) when present.</summary>
     public static TokenizerModelData Read(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot read SentencePiece model '{path}': {e.Message}", e);
-        }
-        var data = Parse(bytes, path);
+        var data = Parse(TokenizerFile.ReadAllBytes(path, "SentencePiece model"), path);
         return HuggingFaceTokenizerConfig.ApplySiblingFiles(data, Path.GetDirectoryName(Path.GetFullPath(path))!);
     }
 

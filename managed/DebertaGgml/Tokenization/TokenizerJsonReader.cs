@@ -17,17 +17,7 @@ public static partial class TokenizerJsonReader
     /// <summary>Reads <paramref name="path"/>; tokenizer_config.json, special_tokens_map.json, added_tokens.json next to it are applied.</summary>
     public static TokenizerModelData Read(string path)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        byte[] bytes;
-        try
-        {
-            bytes = File.ReadAllBytes(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new IOException($"cannot read tokenizer.json '{path}': {e.Message}", e);
-        }
-        var data = Parse(bytes, path);
+        var data = Parse(TokenizerFile.ReadAllBytes(path, "tokenizer.json"), path);
         var withConfig = HuggingFaceTokenizerConfig.ApplySiblingFiles(data, Path.GetDirectoryName(Path.GetFullPath(path))!);
         // The fast tokenizer's own pipeline decides lowercasing and punctuation splitting, not tokenizer_config.json.
         return withConfig with { DoLowerCase = data.DoLowerCase, SplitByPunct = data.SplitByPunct };

@@ -65,6 +65,14 @@ public class NativeLibraryTests
     }
 
     [Fact]
+    public void TheChosenVariantIsLoggedWithItsReason()
+    {
+        var r = CliProcess.Run(["info", "--verbose"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "avx2" });
+        Assert.True(r.ExitCode == 0, r.StdErr);
+        Assert.Contains("ggml CPU variant avx2 (forced by DEBERTA_CPU_VARIANT)", r.StdErr);
+    }
+
+    [Fact]
     public void UnknownForcedVariantIsAOneLineError()
     {
         var r = CliProcess.Run(["info"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "sse9" });

@@ -57,7 +57,7 @@ public class ModelLifetimeTests
             var model = DebertaModel.Load(Classifier, new DebertaModelOptions { Threads = 1, MaxConcurrency = 4 });
             using var start = new Barrier(5);
             var errors = new System.Collections.Concurrent.ConcurrentBag<Exception>();
-            var workers = Enumerable.Range(0, 4).Select(w => Task.Run(() =>
+            var workers = Enumerable.Range(0, 4).Select(w => new Thread(() =>
             {
                 start.SignalAndWait();
                 for (int n = 0; n < 200; n++)
@@ -73,11 +73,12 @@ public class ModelLifetimeTests
                     }
                 }
             })).ToArray();
+            foreach (var worker in workers) worker.Start();
             start.SignalAndWait();
             Thread.Sleep(5 * round);
             model.Dispose();
             model.Dispose(); // a second Dispose is harmless
-            Task.WaitAll(workers);
+            foreach (var worker in workers) worker.Join();
             Assert.All(errors, e => Assert.IsType<ObjectDisposedException>(e));
             Assert.Throws<ObjectDisposedException>(() => model.Classify("after dispose"));
         }
