@@ -149,7 +149,7 @@ size_t checked_size(size_t given, size_t needed, const char * name) {
 }
 
 // A deliberately generous bound on the compute buffers of one evaluation of S sequences of T tokens: the
-// attention terms ([T, T] scores, [2T-1, T] c2p and p2c, probabilities) per head, plus the widest activations,
+// attention terms ([T, T] scores, [2T, T] c2p and p2c, probabilities) per head, plus the widest activations,
 // a few times over for what the allocator keeps alive at once.
 double compute_bytes_bound(const hparams & hp, int64_t S, int64_t T) {
     const double attention = 4.0 * (double) S * (double) hp.n_heads * (double) T * (double) (2 * T);
