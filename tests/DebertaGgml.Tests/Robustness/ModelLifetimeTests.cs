@@ -3,10 +3,18 @@ using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Robustness;
 
+/// <summary>Tests that measure the whole process's memory run alone, after the parallel ones.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessMemoryCollection
+{
+    public const string Name = "process memory";
+}
+
 /// <summary>
 /// A model inside a long-lived service: shared by many threads, disposed while in use, cancelled, called
 /// thousands of times. Results must not change, nothing may crash, and memory must not grow.
 /// </summary>
+[Collection(ProcessMemoryCollection.Name)]
 public class ModelLifetimeTests
 {
     static readonly string Classifier = ConvertedModels.Get("v3-SequenceClassification");
