@@ -150,7 +150,7 @@ public class ModelBehaviourTests
         // 8 x 512 tokens of the demo model take far longer than the 20 ms before the cancel.
         using var model = DebertaModel.Load(DemoModelTests.CommittedModel, new DebertaModelOptions { Threads = 1 });
         var input = new ModelInput(Enumerable.Repeat(500, 8 * 512).ToArray(), Enumerable.Repeat(1, 8 * 512).ToArray(), null, 8, 512);
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(20));
+        using var cts = Cancel.After(TimeSpan.FromMilliseconds(20));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsAny<OperationCanceledException>(() => model.Evaluate(input, cancellationToken: cts.Token));
         var cancelledAfter = clock.Elapsed;

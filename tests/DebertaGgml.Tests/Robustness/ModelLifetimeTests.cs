@@ -155,7 +155,7 @@ public class ModelLifetimeTests
             .ToArray();
         var expected = model.Classify(texts.Take(16).ToArray());
 
-        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+        using var cts = Cancel.After(TimeSpan.FromMilliseconds(50));
         var clock = System.Diagnostics.Stopwatch.StartNew();
         Assert.ThrowsAny<OperationCanceledException>(() => model.Classify(texts, cancellationToken: cts.Token));
         var cancelledAfter = clock.Elapsed;
