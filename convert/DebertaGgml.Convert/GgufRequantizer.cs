@@ -34,20 +34,9 @@ public static class GgufRequantizer
             var planned = input.Tensors.Select(t => (Source: t, Target: writer.AddTensor(t.Name, t.Dimensions,
                 TypePolicy.Choose(TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], options)))).ToList();
 
-            AtomicFile.Write(outPath, stream =>
-            {
-                writer.WriteHeader(stream);
-                var buffers = new ChunkBuffers();
-                for (int i = 0; i < planned.Count; i++)
-                {
-                    var (source, target) = planned[i];
-                    Reencode(input, source, target, writer, buffers);
-                    options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, target.Name));
-                }
-                writer.Complete();
-            });
-            return new ConvertResult(Path.GetFullPath(outPath), planned.Count,
-                planned.GroupBy(p => p.Target.Type).ToDictionary(g => g.Key, g => g.Count()),
+            var byType = GgufOutput.Write(outPath, writer, planned,
+                (source, target, buffers) => Reencode(input, source, target, writer, buffers), options.Progress);
+            return new ConvertResult(Path.GetFullPath(outPath), planned.Count, byType,
                 input.Tensors.Sum(t => t.ByteSize), new FileInfo(outPath).Length, []);
         }
     }

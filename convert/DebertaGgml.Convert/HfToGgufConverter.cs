@@ -28,26 +28,16 @@ public static class HfToGgufConverter
         string name = options.Name ?? new DirectoryInfo(hfFolder).Name;
         ModelMetadata.Write(writer, config, head, architecture, name, options.Type);
         GgufTokenizer.Write(writer, tokenizer);
-        var planned = plan.Select(p => (p.Source, Info: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
+        var planned = plan.Select(p => (p.Source, Target: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
             TypePolicy.Choose(p.Mapping.Role, p.Mapping.Dimensions[0], options)))).ToList();
 
-        AtomicFile.Write(outPath, stream =>
-        {
-            writer.WriteHeader(stream);
-            var buffers = new ChunkBuffers();
-            for (int i = 0; i < planned.Count; i++)
-            {
-                var (source, info) = planned[i];
-                WriteTensor(writer, checkpoint, source, info, buffers);
-                options.Progress?.Report(new ConvertProgress(i + 1, planned.Count, info.Name));
-            }
-            writer.Complete();
-        });
+        var byType = GgufOutput.Write(outPath, writer, planned,
+            (source, info, buffers) => WriteTensor(writer, checkpoint, source, info, buffers), options.Progress);
 
         return new ConvertResult(
             Path.GetFullPath(outPath),
             planned.Count,
-            planned.GroupBy(p => p.Info.Type).ToDictionary(g => g.Key, g => g.Count()),
+            byType,
             planned.Sum(p => p.Source.ElementCount * CheckpointTensor.ElementBytes(p.Source.Type)),
             new FileInfo(outPath).Length,
             warnings);
