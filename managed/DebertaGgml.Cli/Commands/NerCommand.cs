@@ -13,14 +13,18 @@ internal static class NerCommand
             Description = "none (per token), simple, first, average or max",
             DefaultValueFactory = _ => AggregationStrategy.Simple,
         };
+        var stride = new Option<int?>("--stride")
+        {
+            Description = "Read text longer than the model's window in overlapping windows sharing N tokens, merging their entities (needs an aggregation other than none)",
+        };
         var cli = new PipelineCli();
-        var command = new Command("ner", "Named-entity recognition with a token-classification model") { texts, aggregation };
+        var command = new Command("ner", "Named-entity recognition with a token-classification model") { texts, aggregation, stride };
         cli.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var inputs = PipelineCli.ReadInputs(parse.GetValue(texts)).Select(i => PipelineCli.Field(i, "text")).ToArray();
             using var model = cli.LoadModel(parse);
-            var options = new EntityOptions { Aggregation = parse.GetValue(aggregation), Overflow = cli.Overflow(parse) };
+            var options = new EntityOptions { Aggregation = parse.GetValue(aggregation), Overflow = cli.Overflow(parse), Stride = parse.GetValue(stride) };
             bool json = parse.GetValue(cli.Json);
             PipelineCli.RunInChunks(inputs, chunk => model.ExtractEntities(chunk, options), (text, result) =>
             {
