@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace DebertaGgml.Cli.Commands;
 
-/// <summary>`deberta ner -m ner.gguf "text"...`: named entities with their character spans.</summary>
+/// <summary>`deberta ner -m ner.gguf [--stride N] "text"...`: named entities with their character spans.</summary>
 internal static class NerCommand
 {
     public static Command Create()
@@ -15,7 +15,7 @@ internal static class NerCommand
         };
         var stride = new Option<int?>("--stride")
         {
-            Description = "Read text longer than the model's window in overlapping windows sharing N tokens, merging their entities (needs an aggregation other than none)",
+            Description = "Tokens shared by overlapping windows over text longer than the model's window, instead of truncating it (needs an aggregation other than none)",
         };
         var cli = new PipelineCli();
         var command = new Command("ner", "Named-entity recognition with a token-classification model") { texts, aggregation, stride };

@@ -102,7 +102,7 @@ public sealed partial class DebertaModel
         int room = window - 2;
         if (options.Stride is < 0 || options.Stride >= room)
             throw new ArgumentOutOfRangeException(nameof(options.Stride), options.Stride,
-                $"must be between 0 and {room - 1}: a window of {window} tokens holds {room} tokens of text besides [CLS] and [SEP]");
+                $"Stride must be between 0 and {room - 1}: a window of {window} tokens holds {room} tokens of text besides [CLS] and [SEP]");
         return window;
     }
 
