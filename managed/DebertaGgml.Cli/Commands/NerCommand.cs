@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace DebertaGgml.Cli.Commands;
 
-/// <summary>`deberta ner -m ner.gguf "text"...`: named entities with their character spans.</summary>
+/// <summary>`deberta ner -m ner.gguf [--stride N] "text"...`: named entities with their character spans.</summary>
 internal static class NerCommand
 {
     public static Command Create()
@@ -13,14 +13,18 @@ internal static class NerCommand
             Description = "none (per token), simple, first, average or max",
             DefaultValueFactory = _ => AggregationStrategy.Simple,
         };
+        var stride = new Option<int?>("--stride")
+        {
+            Description = "Tokens shared by overlapping windows over text longer than the model's window, instead of truncating it (needs an aggregation other than none)",
+        };
         var cli = new PipelineCli();
-        var command = new Command("ner", "Named-entity recognition with a token-classification model") { texts, aggregation };
+        var command = new Command("ner", "Named-entity recognition with a token-classification model") { texts, aggregation, stride };
         cli.AddTo(command);
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var inputs = PipelineCli.ReadInputs(parse.GetValue(texts)).Select(i => PipelineCli.Field(i, "text")).ToArray();
             using var model = cli.LoadModel(parse);
-            var options = new EntityOptions { Aggregation = parse.GetValue(aggregation), Overflow = cli.Overflow(parse) };
+            var options = new EntityOptions { Aggregation = parse.GetValue(aggregation), Overflow = cli.Overflow(parse), Stride = parse.GetValue(stride) };
             bool json = parse.GetValue(cli.Json);
             PipelineCli.RunInChunks(inputs, chunk => model.ExtractEntities(chunk, options), (text, result) =>
             {

@@ -23,6 +23,12 @@ public sealed record EntityOptions : PipelineOptions
     public AggregationStrategy Aggregation { get; init; } = AggregationStrategy.None;
     /// <summary>Labels (or entity groups) left out of the result.</summary>
     public IReadOnlyList<string> IgnoreLabels { get; init; } = ["O"];
+    /// <summary>
+    /// Null: a text longer than the window is truncated (or rejected, see <see cref="PipelineOptions.Overflow"/>).
+    /// Set: such a text is read in overlapping windows sharing this many tokens (HF's <c>stride</c>) and the
+    /// entities of all windows are merged, so nothing is truncated. Needs an aggregation other than None.
+    /// </summary>
+    public int? Stride { get; init; }
 }
 
 /// <summary>
@@ -49,18 +55,69 @@ public sealed partial class DebertaModel
         options ??= new EntityOptions();
         ArgumentNullException.ThrowIfNull(options.IgnoreLabels, nameof(options.IgnoreLabels));
         PipelineInputs.RequireHead(this, ModelHead.TokenClassification, "ExtractEntities");
-        var encoded = texts.Select(t => PipelineInputs.Encode(this, t, null, options, TruncationStrategy.LongestFirst, "text")).ToArray();
-        var results = new EntityResult[texts.Count];
-        int labels = Info.NumLabels;
-        BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.Logits, (i, output, row) =>
+        int? strideWindow = options.Stride is null ? null : StrideWindow(options);
+        var windows = new List<(int Item, Encoding Window)>();
+        var truncated = new bool[texts.Count];
+        for (int i = 0; i < texts.Count; i++)
         {
-            var e = encoded[i].Encoding;
+            if (strideWindow is int window)
+                windows.AddRange(EntityWindows(texts[i], window, options.Stride!.Value).Select(w => (i, w)));
+            else
+            {
+                var (encoding, cut) = PipelineInputs.Encode(this, texts[i], null, options, TruncationStrategy.LongestFirst, "text");
+                windows.Add((i, encoding));
+                truncated[i] = cut;
+            }
+        }
+
+        int labels = Info.NumLabels;
+        var perWindow = new IReadOnlyList<Entity>[windows.Count];
+        BatchRunner.Run(this, windows.Select(w => PipelineInputs.Single(w.Window)).ToArray(), ModelOutputKinds.Logits, (w, output, row) =>
+        {
+            var (item, e) = windows[w];
             var logits = output.Logits.AsSpan(row * output.SequenceLength * labels, e.Length * labels);
-            var tokens = EntityPostProcessing.Predictions(texts[i], e.Ids, e.Offsets, e.SpecialTokensMask, logits, labels, Tokenizer.UnkId);
-            results[i] = new EntityResult(EntityPostProcessing.Aggregate(texts[i], tokens, Info.Labels, options.Aggregation, options.IgnoreLabels),
-                encoded[i].Truncated);
+            var tokens = EntityPostProcessing.Predictions(texts[item], e.Ids, e.Offsets, e.SpecialTokensMask, logits, labels, Tokenizer.UnkId);
+            perWindow[w] = EntityPostProcessing.Aggregate(texts[item], tokens, Info.Labels, options.Aggregation, options.IgnoreLabels);
         }, cancellationToken);
-        return results;
+
+        var entities = texts.Select(_ => new List<Entity>()).ToArray();
+        var windowCounts = new int[texts.Count];
+        for (int w = 0; w < windows.Count; w++)
+        {
+            entities[windows[w].Item].AddRange(perWindow[w]);
+            windowCounts[windows[w].Item]++;
+        }
+        // As HF, only the entities of a text read in several windows are merged (one window's never overlap).
+        return entities.Select((list, i) => new EntityResult(
+            windowCounts[i] > 1 ? EntityPostProcessing.MergeOverlapping(list) : list, truncated[i])).ToArray();
+    }
+
+    /// <summary>The window for <see cref="EntityOptions.Stride"/>, once the stride is known to fit the options.</summary>
+    int StrideWindow(EntityOptions options)
+    {
+        if (options.Aggregation == AggregationStrategy.None)
+            throw new ArgumentException("Stride needs an aggregation other than None (as HF): the entities of overlapping windows are merged "
+                + "by their character spans, and per-token entities would carry token indices of different windows", nameof(options.Stride));
+        int window = PipelineInputs.Window(this, options);
+        int room = window - 2;
+        if (options.Stride is < 0 || options.Stride >= room)
+            throw new ArgumentOutOfRangeException(nameof(options.Stride), options.Stride,
+                $"Stride must be between 0 and {room - 1}: a window of {window} tokens holds {room} tokens of text besides [CLS] and [SEP]");
+        return window;
+    }
+
+    /// <summary>
+    /// A text cut into overlapping windows as HF tokenizers do with return_overflowing_tokens and stride: each window
+    /// holds window - 2 text tokens and starts <paramref name="stride"/> tokens before the previous one ended.
+    /// A text that fits is one window, encoded exactly as without a stride.
+    /// </summary>
+    IReadOnlyList<Encoding> EntityWindows(string text, int window, int stride)
+    {
+        var first = Tokenizer.Encode(text, null, new EncodeOptions
+        {
+            MaxLength = window, Truncation = TruncationStrategy.LongestFirst, Stride = stride, ReturnOverflowing = true,
+        });
+        return [first, .. first.Overflowing];
     }
 }
 
@@ -151,6 +208,25 @@ internal static class EntityPostProcessing
         label.StartsWith("B-", StringComparison.Ordinal) ? ("B", label[2..])
         : label.StartsWith("I-", StringComparison.Ordinal) ? ("I", label[2..])
         : ("I", label);
+
+    /// <summary>
+    /// HF aggregate_overlapping_entities, for the entities of overlapping windows: sorted by Start (stably, so an
+    /// earlier window comes first on a tie), an entity starting inside the one kept so far competes with it and
+    /// the longer span wins, on equal length the higher score (the earlier one on equal scores); an entity
+    /// starting at or after the kept one's End is kept as well.
+    /// </summary>
+    public static IReadOnlyList<Entity> MergeOverlapping(IReadOnlyList<Entity> entities)
+    {
+        var merged = new List<Entity>();
+        foreach (var e in entities.OrderBy(e => e.Start))
+        {
+            if (merged.Count == 0 || e.Start >= merged[^1].End) merged.Add(e);
+            else if (Length(e) > Length(merged[^1]) || (Length(e) == Length(merged[^1]) && e.Score > merged[^1].Score)) merged[^1] = e;
+        }
+        return merged;
+    }
+
+    static int Length(Entity e) => e.End - e.Start;
 
     static Entity Trimmed(string text, Entity e)
     {
