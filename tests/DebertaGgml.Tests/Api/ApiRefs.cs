@@ -5,31 +5,10 @@ using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Api;
 
-/// <summary>One batch of a reference file (tests/fixtures/refs), as plain arrays.</summary>
-public sealed record RefBatch(string Name, int[][] InputIds, int[][] AttentionMask, int[][] TokenTypeIds, JsonObject Fp64, JsonObject? Fp32)
-{
-    public int RealLength(int b) => AttentionMask[b].Sum();
-
-    /// <summary>A [B, ...] float tensor of the fp64 outputs as one flat row per batch entry.</summary>
-    public double[][] Fp64Rows(string key) => Fp64[key]!.AsArray().Select(row => ApiRefs.Flatten(row!).ToArray()).ToArray();
-}
-
-/// <summary>Reads reference fixtures and converts fixture models to GGUF once per test run.</summary>
+/// <summary>HF post-processing math written out for the tests, fixture models loaded once per test run, and the texts behind ref batches.</summary>
 public static class ApiRefs
 {
     static readonly object Gate = new();
-
-    public static JsonObject Load(string name) => JsonNode.Parse(File.ReadAllText(Repo.Fixtures("refs", name + ".json")))!.AsObject();
-
-    public static RefBatch Batch(string model, string batch)
-    {
-        var b = Load(model)["batches"]!.AsArray().First(x => (string)x!["name"]! == batch)!.AsObject();
-        int[][] Ints(string key) => b[key]!.AsArray().Select(r => r!.AsArray().Select(x => (int)x!).ToArray()).ToArray();
-        return new RefBatch(batch, Ints("input_ids"), Ints("attention_mask"), Ints("token_type_ids"), b["fp64"]!.AsObject(), b["fp32"]?.AsObject());
-    }
-
-    public static IEnumerable<double> Flatten(JsonNode node) =>
-        node is JsonArray a ? a.SelectMany(x => Flatten(x!)) : [(double)node];
 
     public static double[] Softmax(IReadOnlyList<double> x)
     {
@@ -56,13 +35,14 @@ public static class ApiRefs
     /// Texts behind a ref batch: each sequence's ids decoded (special tokens other than [CLS]/[SEP] kept, pairs split at
     /// the first [SEP]) and kept only when the model's tokenizer encodes the text back to exactly those ids.
     /// </summary>
-    public static List<(int Row, string Text, string? Pair)> Texts(DebertaModel model, RefBatch batch)
+    internal static List<(int Row, string Text, string? Pair)> Texts(DebertaModel model, RefBatch batch)
     {
         var tok = model.Tokenizer;
+        var rows = batch.InputIdRows;
         var result = new List<(int, string, string?)>();
-        for (int b = 0; b < batch.InputIds.Length; b++)
+        for (int b = 0; b < batch.Sequences; b++)
         {
-            var ids = batch.InputIds[b].Take(batch.RealLength(b)).ToArray();
+            var ids = rows[b].Take(batch.RealLength(b)).ToArray();
             int sep = Array.IndexOf(ids, tok.SepId);
             string text = tok.Decode(ids[1..sep], skipSpecialTokens: false);
             string? pair = sep < ids.Length - 1 ? tok.Decode(ids[(sep + 1)..^1], skipSpecialTokens: false) : null;

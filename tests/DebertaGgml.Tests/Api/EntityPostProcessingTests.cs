@@ -1,4 +1,5 @@
 using DebertaGgml.Pipelines;
+using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Api;
 
@@ -18,12 +19,13 @@ public class EntityPostProcessingTests
         var pieces = ApiRefs.FixturePieces();
         foreach (var name in new[] { "short_padded", "long_padded", "single_long_unpadded" })
         {
-            var batch = ApiRefs.Batch("v3-TokenClassification", name);
-            var logits = batch.Fp64Rows("logits");
-            for (int b = 0; b < batch.InputIds.Length; b++)
+            var batch = FixtureRef.Load("v3-TokenClassification").Batch(name);
+            var logits = batch.Fp64.Rows("logits");
+            var idRows = batch.InputIdRows;
+            for (int b = 0; b < batch.Sequences; b++)
             {
                 int n = batch.RealLength(b);
-                var ids = batch.InputIds[b].Take(n).ToArray();
+                var ids = idRows[b].Take(n).ToArray();
                 var text = new System.Text.StringBuilder();
                 var offsets = new (int, int)[n];
                 var wordStart = new bool[n];

@@ -18,7 +18,7 @@ public class EntityStrideTests
 
     /// <summary>The texts behind the fixture's reference batches.</summary>
     static string[] FixtureTexts() =>
-        Batches.SelectMany(name => ApiRefs.Texts(Model, ApiRefs.Batch(Fixture, name)).Select(t => t.Text))
+        Batches.SelectMany(name => ApiRefs.Texts(Model, FixtureRef.Load(Fixture).Batch(name)).Select(t => t.Text))
             .Where(t => t.Length > 0).Distinct().ToArray();
 
     /// <summary>The fixture texts, one after another, repeated: a document of a few hundred tokens.</summary>

@@ -1,3 +1,5 @@
+using DebertaGgml.Tests.TestSupport;
+
 namespace DebertaGgml.Tests.Api;
 
 /// <summary>
@@ -18,8 +20,8 @@ public class PipelineEndToEndTests
         int checkedTexts = 0;
         foreach (var name in SingleBatches.Append("pairs_padded"))
         {
-            var batch = ApiRefs.Batch("v3-SequenceClassification", name);
-            var logits = batch.Fp64Rows("logits");
+            var batch = FixtureRef.Load("v3-SequenceClassification").Batch(name);
+            var logits = batch.Fp64.Rows("logits");
             var texts = ApiRefs.Texts(model, batch);
             var results = model.ClassifyPairs(texts.Where(t => t.Pair != null).Select(t => (t.Text, t.Pair!)).ToArray(), new ClassifyOptions { TopK = null })
                 .Concat(model.Classify(texts.Where(t => t.Pair == null).Select(t => t.Text).ToArray(), new ClassifyOptions { TopK = null })).ToArray();
@@ -40,13 +42,13 @@ public class PipelineEndToEndTests
     public void Regression_returns_the_reference_value()
     {
         var model = ApiRefs.Model("v3-SequenceClassification-regression");
-        var batch = ApiRefs.Batch("v3-SequenceClassification-regression", "short_padded");
+        var batch = FixtureRef.Load("v3-SequenceClassification-regression").Batch("short_padded");
         var texts = ApiRefs.Texts(model, batch);
         Assert.NotEmpty(texts);
         foreach (var (row, text, _) in texts)
         {
             var result = model.Classify(text);
-            Assert.Equal(batch.Fp64Rows("logits")[row][0], result.Top.Score, Tol);
+            Assert.Equal(batch.Fp64.Rows("logits")[row][0], result.Top.Score, Tol);
         }
     }
 
@@ -57,12 +59,12 @@ public class PipelineEndToEndTests
         // With template "{}" the hypothesis is the ref pair's second text; the fixture's labels have no "entail*", so
         // HF takes the last label as entailment and label 0 as contradiction.
         var model = ApiRefs.Model("v3-SequenceClassification");
-        var batch = ApiRefs.Batch("v3-SequenceClassification", "pairs_padded");
+        var batch = FixtureRef.Load("v3-SequenceClassification").Batch("pairs_padded");
         var texts = ApiRefs.Texts(model, batch);
         Assert.NotEmpty(texts);
         foreach (var (row, text, pair) in texts)
         {
-            var l = batch.Fp64Rows("logits")[row];
+            var l = batch.Fp64.Rows("logits")[row];
             var result = model.ZeroShotClassify(text, [pair!], new ZeroShotOptions { HypothesisTemplate = "{}" });
             Assert.Equal(Math.Exp(l[2]) / (Math.Exp(l[0]) + Math.Exp(l[2])), result.Top.Score, Tol);
         }
@@ -72,18 +74,18 @@ public class PipelineEndToEndTests
     public void Fill_mask_matches_the_reference_mask_logits()
     {
         var model = ApiRefs.Model("v3-MaskedLM");
-        var reference = ApiRefs.Load("v3-MaskedLM")["batches"]!.AsArray().First(b => (string)b!["name"]! == "short_padded")!;
-        var batch = ApiRefs.Batch("v3-MaskedLM", "short_padded");
-        var index = reference["logits_rows_index"]!.AsArray().Select(p => ((int)p![0]!, (int)p[1]!)).ToList();
+        var batch = FixtureRef.Load("v3-MaskedLM").Batch("short_padded");
+        var index = batch.LogitsRows.ToList();
+        var idRows = batch.InputIdRows;
         // The masked ref sequence was cut at 12 tokens, ending in a lone "▁": its decoded text plus " ." truncated to
         // 12 tokens gives exactly those ids, which also exercises truncation.
-        int row = Enumerable.Range(0, batch.InputIds.Length).Single(b => batch.InputIds[b].Contains(model.Tokenizer.MaskId));
+        int row = Enumerable.Range(0, batch.Sequences).Single(b => idRows[b].Contains(model.Tokenizer.MaskId));
         int n = batch.RealLength(row);
-        string text = model.Tokenizer.Decode(batch.InputIds[row][1..(n - 1)], skipSpecialTokens: false) + " .";
-        Assert.Equal(batch.InputIds[row][..n], model.Tokenizer.Encode(text, null,
+        string text = model.Tokenizer.Decode(idRows[row][1..(n - 1)], skipSpecialTokens: false) + " .";
+        Assert.Equal(idRows[row][..n], model.Tokenizer.Encode(text, null,
             new DebertaGgml.Tokenization.EncodeOptions { MaxLength = n, Truncation = DebertaGgml.Tokenization.TruncationStrategy.LongestFirst }).Ids);
-        int maskAt = Array.IndexOf(batch.InputIds[row], model.Tokenizer.MaskId);
-        var expected = ApiRefs.Softmax(batch.Fp64Rows("logits_rows")[index.IndexOf((row, maskAt))]);
+        int maskAt = Array.IndexOf(idRows[row], model.Tokenizer.MaskId);
+        var expected = ApiRefs.Softmax(batch.Fp64.Rows("logits_rows")[index.IndexOf((row, maskAt))]);
         var expectedTop = Enumerable.Range(0, model.Tokenizer.VocabularySize).OrderByDescending(i => expected[i]).Take(5).ToArray();
 
         var result = model.FillMask(text, new FillMaskOptions { TopK = 5, MaxLength = n });
@@ -94,7 +96,7 @@ public class PipelineEndToEndTests
         {
             Assert.Equal(expected[expectedTop[k]], candidates[k].Score, Tol);
             Assert.Equal(model.Tokenizer.Decode([expectedTop[k]]), candidates[k].Token);
-            var filled = batch.InputIds[row].Take(batch.RealLength(row)).ToArray();
+            var filled = idRows[row].Take(batch.RealLength(row)).ToArray();
             filled[maskAt] = expectedTop[k];
             Assert.Equal(model.Tokenizer.Decode(filled), candidates[k].Sequence);
         }
@@ -107,10 +109,10 @@ public class PipelineEndToEndTests
         int entities = 0;
         foreach (var name in SingleBatches)
         {
-            var batch = ApiRefs.Batch("v3-TokenClassification", name);
+            var batch = FixtureRef.Load("v3-TokenClassification").Batch(name);
             foreach (var (row, text, _) in ApiRefs.Texts(model, batch))
             {
-                var logits = batch.Fp64Rows("logits")[row];
+                var logits = batch.Fp64.Rows("logits")[row];
                 var result = model.ExtractEntities(text, new EntityOptions { Aggregation = AggregationStrategy.None });
                 var expected = Enumerable.Range(1, batch.RealLength(row) - 2)
                     .Select(t => (t, p: ApiRefs.Softmax(Row(logits, t, 5))))
@@ -136,16 +138,17 @@ public class PipelineEndToEndTests
     public void Question_answering_finds_the_reference_best_span()
     {
         var model = ApiRefs.Model("v3-QuestionAnswering");
-        var batch = ApiRefs.Batch("v3-QuestionAnswering", "pairs_padded");
+        var batch = FixtureRef.Load("v3-QuestionAnswering").Batch("pairs_padded");
         var texts = ApiRefs.Texts(model, batch);
         Assert.NotEmpty(texts);
         foreach (var (row, question, context) in texts)
         {
             int n = batch.RealLength(row);
             var offsets = model.Tokenizer.Encode(question, context).Offsets;
-            var allowed = Enumerable.Range(0, n).Where(t => t == 0 || (batch.TokenTypeIds[row][t] == 1 && t < n - 1)).ToArray();
-            var ps = ApiRefs.Softmax(allowed.Select(t => batch.Fp64Rows("start_logits")[row][t]).ToArray());
-            var pe = ApiRefs.Softmax(allowed.Select(t => batch.Fp64Rows("end_logits")[row][t]).ToArray());
+            var types = batch.TokenTypeIdRows[row];
+            var allowed = Enumerable.Range(0, n).Where(t => t == 0 || (types[t] == 1 && t < n - 1)).ToArray();
+            var ps = ApiRefs.Softmax(allowed.Select(t => batch.Fp64.Rows("start_logits")[row][t]).ToArray());
+            var pe = ApiRefs.Softmax(allowed.Select(t => batch.Fp64.Rows("end_logits")[row][t]).ToArray());
             var best = (S: 0, E: 0, Score: -1.0);
             for (int i = 1; i < allowed.Length; i++)
                 for (int j = i; j < allowed.Length && allowed[j] - allowed[i] < 15; j++)
@@ -181,17 +184,15 @@ public class PipelineEndToEndTests
         var model = ApiRefs.Model("v3-MultipleChoice");
         foreach (var name in new[] { "mc_2x3", "mc_1x2" })
         {
-            var reference = ApiRefs.Load("v3-MultipleChoice")["batches"]!.AsArray().First(b => (string)b!["name"]! == name)!;
-            var ids = reference["input_ids"]!.AsArray();
-            var logits = reference["fp64"]!["logits"]!.AsArray();
-            for (int b = 0; b < ids.Count; b++)
+            var batch = FixtureRef.Load("v3-MultipleChoice").Batch(name);
+            var logits = batch.Fp64.Rows("logits");
+            var allTexts = ApiRefs.Texts(model, batch);
+            for (int b = 0; b < batch.B; b++)
             {
-                var flat = new RefBatch(name, ids[b]!.AsArray().Select(r => r!.AsArray().Select(x => (int)x!).ToArray()).ToArray(),
-                    reference["attention_mask"]![b]!.AsArray().Select(r => r!.AsArray().Select(x => (int)x!).ToArray()).ToArray(),
-                    reference["token_type_ids"]![b]!.AsArray().Select(r => r!.AsArray().Select(x => (int)x!).ToArray()).ToArray(), new(), null);
-                var texts = ApiRefs.Texts(model, flat);
-                if (texts.Count != flat.InputIds.Length) continue; // a choice did not round-trip through the tokenizer
-                var expected = ApiRefs.Softmax(logits[b]!.AsArray().Select(x => (double)x!).ToArray());
+                // Sequences b·C .. b·C + C - 1 are question b with each of its choices.
+                var texts = allTexts.Where(t => t.Row / batch.C == b).ToList();
+                if (texts.Count != batch.C) continue; // a choice did not round-trip through the tokenizer
+                var expected = ApiRefs.Softmax(logits[b]);
                 var result = model.ChooseBest(texts[0].Text, texts.Select(t => t.Pair!).ToArray());
                 for (int c = 0; c < expected.Length; c++) Assert.Equal(expected[c], result.Choices[c].Score, Tol);
                 Assert.Equal(Array.IndexOf(expected, expected.Max()), result.Best.Index);
@@ -203,12 +204,12 @@ public class PipelineEndToEndTests
     public void Rerank_sorts_by_sigmoid_of_the_cross_encoder_logit()
     {
         var model = ApiRefs.Model("v3-SequenceClassification-regression");
-        var batch = ApiRefs.Batch("v3-SequenceClassification-regression", "pairs_padded");
+        var batch = FixtureRef.Load("v3-SequenceClassification-regression").Batch("pairs_padded");
         foreach (var (row, query, document) in ApiRefs.Texts(model, batch))
         {
             var ranked = model.Rerank(query, [document!, query]);
             var mine = Assert.Single(ranked, r => r.Index == 0);
-            Assert.Equal(1 / (1 + Math.Exp(-batch.Fp64Rows("logits")[row][0])), mine.Score, Tol);
+            Assert.Equal(1 / (1 + Math.Exp(-batch.Fp64.Rows("logits")[row][0])), mine.Score, Tol);
             Assert.True(ranked[0].Score >= ranked[1].Score);
         }
     }
@@ -221,9 +222,8 @@ public class PipelineEndToEndTests
         var model = ApiRefs.Model("v3-Model");
         foreach (var name in SingleBatches)
         {
-            var batch = ApiRefs.Batch("v3-Model", name);
-            var layers = batch.Fp64["hidden_states"]!.AsArray();
-            var hidden = layers[^1]!.AsArray().Select(r => ApiRefs.Flatten(r!).ToArray()).ToArray();
+            var batch = FixtureRef.Load("v3-Model").Batch(name);
+            var hidden = batch.Fp64["hidden_states"][^1].Rows();
             foreach (var (row, text, _) in ApiRefs.Texts(model, batch))
             {
                 int n = pooling == Pooling.Cls ? 1 : batch.RealLength(row), h = model.Info.HiddenSize;

@@ -1,4 +1,5 @@
 using DebertaGgml.Pipelines;
+using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Api;
 
@@ -13,11 +14,11 @@ public class PostProcessingTests
     [Fact]
     public void Classification_softmax_matches_reference_logits()
     {
-        var batch = ApiRefs.Batch("v3-SequenceClassification", "short_padded");
+        var batch = FixtureRef.Load("v3-SequenceClassification").Batch("short_padded");
         string[] labels = ["negative", "neutral", "positive"];
         var function = ClassificationPostProcessing.Resolve(ScoreFunction.Auto, "", labels.Length);
         Assert.Equal(ScoreFunction.Softmax, function);
-        foreach (var logits in batch.Fp64Rows("logits"))
+        foreach (var logits in batch.Fp64.Rows("logits"))
         {
             var expected = ApiRefs.Softmax(logits);
             var result = ClassificationPostProcessing.Score(logits.Select(x => (float)x).ToArray(), labels, function, null);
@@ -32,11 +33,11 @@ public class PostProcessingTests
     [Fact]
     public void Regression_returns_the_value_and_single_label_uses_sigmoid()
     {
-        var batch = ApiRefs.Batch("v3-SequenceClassification-regression", "pairs_padded");
+        var batch = FixtureRef.Load("v3-SequenceClassification-regression").Batch("pairs_padded");
         Assert.Equal(ScoreFunction.None, ClassificationPostProcessing.Resolve(ScoreFunction.Auto, "regression", 1));
         Assert.Equal(ScoreFunction.Sigmoid, ClassificationPostProcessing.Resolve(ScoreFunction.Auto, "", 1));
         Assert.Equal(ScoreFunction.Sigmoid, ClassificationPostProcessing.Resolve(ScoreFunction.Auto, "multi_label_classification", 3));
-        foreach (var logits in batch.Fp64Rows("logits"))
+        foreach (var logits in batch.Fp64.Rows("logits"))
         {
             var value = ClassificationPostProcessing.Score([(float)logits[0]], ["LABEL_0"], ScoreFunction.None, 1);
             Assert.Equal(logits[0], value[0].Score, Tolerance);
@@ -50,8 +51,8 @@ public class PostProcessingTests
     {
         // The 3-label fixture stands in for an NLI model: no "entail*" label, so HF uses the last label for
         // entailment and label 0 for contradiction.
-        var rows = ApiRefs.Batch("v3-SequenceClassification", "pairs_padded").Fp64Rows("logits")
-            .Concat(ApiRefs.Batch("v3-SequenceClassification", "short_padded").Fp64Rows("logits")).ToArray();
+        var rows = FixtureRef.Load("v3-SequenceClassification").Batch("pairs_padded").Fp64.Rows("logits")
+            .Concat(FixtureRef.Load("v3-SequenceClassification").Batch("short_padded").Fp64.Rows("logits")).ToArray();
         var (entail, contra) = ZeroShotPostProcessing.NliIds(["negative", "neutral", "positive"]);
         Assert.Equal((2, 0), (entail, contra));
         Assert.Equal((1, 0), ZeroShotPostProcessing.NliIds(["contradiction", "ENTAILMENT", "neutral"]));
@@ -73,18 +74,18 @@ public class PostProcessingTests
     [Fact]
     public void Fill_mask_ranks_the_vocabulary_at_the_mask()
     {
-        var reference = ApiRefs.Load("v3-MaskedLM")["batches"]!.AsArray().First(b => (string)b!["name"]! == "short_padded")!;
-        var batch = ApiRefs.Batch("v3-MaskedLM", "short_padded");
-        var index = reference["logits_rows_index"]!.AsArray().Select(p => ((int)p![0]!, (int)p[1]!)).ToArray();
-        var rows = batch.Fp64Rows("logits_rows");
+        var batch = FixtureRef.Load("v3-MaskedLM").Batch("short_padded");
+        var index = batch.LogitsRows;
+        var idRows = batch.InputIdRows;
+        var rows = batch.Fp64.Rows("logits_rows");
         int maskId = 2000;
         int found = 0;
         for (int r = 0; r < index.Length; r++)
         {
             var (b, t) = index[r];
-            if (batch.InputIds[b][t] != maskId) continue;
+            if (idRows[b][t] != maskId) continue;
             found++;
-            var ids = batch.InputIds[b].Take(batch.RealLength(b)).ToArray();
+            var ids = idRows[b].Take(batch.RealLength(b)).ToArray();
             var expected = ApiRefs.Softmax(rows[r]);
             var expectedOrder = Enumerable.Range(0, 2001).OrderByDescending(i => expected[i]).Take(5).ToArray();
             var candidates = FillMaskPostProcessing.Candidates(rows[r].Select(x => (float)x).ToArray(), ids, t, 5, tokenizerSize: 2001,
@@ -105,14 +106,15 @@ public class PostProcessingTests
     [Fact]
     public void Question_answering_picks_the_best_context_span()
     {
-        var batch = ApiRefs.Batch("v3-QuestionAnswering", "pairs_padded");
-        var starts = batch.Fp64Rows("start_logits");
-        var ends = batch.Fp64Rows("end_logits");
+        var batch = FixtureRef.Load("v3-QuestionAnswering").Batch("pairs_padded");
+        var starts = batch.Fp64.Rows("start_logits");
+        var ends = batch.Fp64.Rows("end_logits");
+        var typeRows = batch.TokenTypeIdRows;
         for (int b = 0; b < starts.Length; b++)
         {
             int n = batch.RealLength(b);
             // Context = the second sequence without its final [SEP].
-            var isContext = Enumerable.Range(0, n).Select(t => batch.TokenTypeIds[b][t] == 1 && t < n - 1).ToArray();
+            var isContext = Enumerable.Range(0, n).Select(t => typeRows[b][t] == 1 && t < n - 1).ToArray();
             var window = new QaWindow(starts[b].Take(n).Select(x => (float)x).ToArray(), ends[b].Take(n).Select(x => (float)x).ToArray(),
                 isContext, Enumerable.Range(0, n).Select(t => (t, t + 1)).ToArray());
 

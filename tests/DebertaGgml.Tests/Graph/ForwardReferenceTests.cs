@@ -38,23 +38,22 @@ public class ForwardReferenceTests
         foreach (var batch in reference.Batches)
         {
             var fp64 = batch.Fp64;
-            bool all = fp64.TryGetProperty("hidden_states", out var hidden);
+            bool all = fp64.TryGet("hidden_states", out var hidden);
             var result = model.Eval(batch, allHidden: all);
             string where = $"{fixture} {type} {batch.Name}";
             if (all)
             {
-                var layers = hidden.EnumerateArray().ToList();
-                Assert.Equal(reference.Layers + 1, layers.Count);
+                Assert.Equal(reference.Layers + 1, hidden.Length);
                 long layerSize = (long)batch.Sequences * batch.T * h;
-                for (int l = 0; l < layers.Count; l++)
-                    AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(layers[l]), result.AllHidden!, batch.AttentionMask, h, l * layerSize),
+                for (int l = 0; l < hidden.Length; l++)
+                    AssertWithin(Compare.AtRealTokens(hidden[l].Flat(), result.AllHidden!, batch.AttentionMask, h, l * layerSize),
                         tolerance, $"{where} hidden_states[{l}]");
                 // The last-hidden-state output is the same tensor as the last entry.
-                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(layers[^1]), result.LastHidden, batch.AttentionMask, h), tolerance, where);
+                AssertWithin(Compare.AtRealTokens(hidden[^1].Flat(), result.LastHidden, batch.AttentionMask, h), tolerance, where);
             }
             else
             {
-                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(fp64.GetProperty("last_hidden_state")), result.LastHidden,
+                AssertWithin(Compare.AtRealTokens(fp64.Flat("last_hidden_state"), result.LastHidden,
                     batch.AttentionMask, h), tolerance, $"{where} last_hidden_state");
             }
             CheckHead(reference, batch, result, tolerance, mlmTolerance, where);
@@ -67,30 +66,30 @@ public class ForwardReferenceTests
         switch (reference.Head)
         {
             case "SequenceClassification" or "MultipleChoice":
-                AssertWithin(Compare.All(Json.FlatDoubles(fp64.GetProperty("logits")), result.Logits!), tolerance, $"{where} logits");
+                AssertWithin(Compare.All(fp64.Flat("logits"), result.Logits!), tolerance, $"{where} logits");
                 break;
             case "TokenClassification":
             {
-                var expected = Json.FlatDoubles(fp64.GetProperty("logits"));
+                var expected = fp64.Flat("logits");
                 AssertWithin(Compare.AtRealTokens(expected, result.Logits!, batch.AttentionMask, expected.Length / batch.AttentionMask.Length),
                     tolerance, $"{where} logits");
                 break;
             }
             case "QuestionAnswering":
-                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(fp64.GetProperty("start_logits")), result.Start!, batch.AttentionMask, 1),
+                AssertWithin(Compare.AtRealTokens(fp64.Flat("start_logits"), result.Start!, batch.AttentionMask, 1),
                     tolerance, $"{where} start_logits");
-                AssertWithin(Compare.AtRealTokens(Json.FlatDoubles(fp64.GetProperty("end_logits")), result.End!, batch.AttentionMask, 1),
+                AssertWithin(Compare.AtRealTokens(fp64.Flat("end_logits"), result.End!, batch.AttentionMask, 1),
                     tolerance, $"{where} end_logits");
                 break;
             case "MaskedLM":
             {
-                var index = batch.Fp64.GetProperty("logits_rows").EnumerateArray().ToList();
+                var rows = fp64.Rows("logits_rows");
                 var positions = batch.LogitsRows;
-                Assert.Equal(index.Count, positions.Length);
-                for (int r = 0; r < index.Count; r++)
+                Assert.Equal(rows.Length, positions.Length);
+                for (int r = 0; r < rows.Length; r++)
                 {
                     var (b, t) = positions[r];
-                    var row = Json.FlatDoubles(index[r]);
+                    var row = rows[r];
                     long offset = ((long)b * batch.T + t) * reference.Vocab;
                     double worst = row.Select((e, k) => Math.Abs(e - result.Logits![offset + k])).Max();
                     AssertWithin(worst, mlmTolerance, $"{where} logits row ({b},{t})");

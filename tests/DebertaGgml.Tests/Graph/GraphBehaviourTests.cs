@@ -109,36 +109,34 @@ public class GraphBehaviourTests
         try
         {
             string input = Path.Combine(dir, "batch.json"), output = Path.Combine(dir, "out.json");
-            using (var doc = JsonDocument.Parse(File.ReadAllBytes(Repo.Fixtures("refs", name + ".json"))))
-            {
-                var b = doc.RootElement.GetProperty("batches")[0];
-                File.WriteAllText(input, JsonSerializer.Serialize(new { input_ids = b.GetProperty("input_ids"), attention_mask = b.GetProperty("attention_mask"), token_type_ids = b.GetProperty("token_type_ids") }));
-            }
+            // The file's nesting: [B][T], or [B][C][T] for multiple choice.
+            object Nested(int[][] rows) => batch.MultipleChoice ? rows.Chunk(batch.C).ToArray() : rows;
+            File.WriteAllText(input, JsonSerializer.Serialize(new { input_ids = Nested(batch.InputIdRows), attention_mask = Nested(batch.AttentionMaskRows), token_type_ids = Nested(batch.TokenTypeIdRows) }));
             var run = CliProcess.Run(["eval", ConvertedModels.Get(name), "--input", input, "--output", output, "--all-hidden", "--threads", "1"]);
             Assert.True(run.ExitCode == 0, run.StdErr);
             using var result = JsonDocument.Parse(File.ReadAllBytes(output));
             var root = result.RootElement;
-            float[] Got(string key) => Json.FlatDoubles(root.GetProperty(key)).Select(x => (float)x).ToArray();
+            float[] Got(string key) => new JsonTensor(root.GetProperty(key)).Flat().Select(x => (float)x).ToArray();
             int[] mask = batch.AttentionMask;
 
             Assert.Equal(reference.Layers + 1, root.GetProperty("hidden_states").GetArrayLength());
-            double[] expectedLast = batch.Fp64.TryGetProperty("last_hidden_state", out var lhs)
-                ? Json.FlatDoubles(lhs)
-                : Json.FlatDoubles(batch.Fp64.GetProperty("hidden_states")[reference.Layers]);
+            double[] expectedLast = batch.Fp64.TryGet("last_hidden_state", out var lhs)
+                ? lhs.Flat()
+                : batch.Fp64["hidden_states"][reference.Layers].Flat();
             Assert.True(Compare.AtRealTokens(expectedLast, Got("last_hidden_state"), mask, reference.Hidden) < 1e-4, "last_hidden_state");
 
             switch (reference.Head)
             {
                 case "QuestionAnswering":
                     foreach (var key in new[] { "start_logits", "end_logits" })
-                        Assert.True(Compare.AtRealTokens(Json.FlatDoubles(batch.Fp64.GetProperty(key)), Got(key), mask, 1) < 1e-4, key);
+                        Assert.True(Compare.AtRealTokens(batch.Fp64.Flat(key), Got(key), mask, 1) < 1e-4, key);
                     break;
                 case "TokenClassification":
-                    var expected = Json.FlatDoubles(batch.Fp64.GetProperty("logits"));
+                    var expected = batch.Fp64.Flat("logits");
                     Assert.True(Compare.AtRealTokens(expected, Got("logits"), mask, expected.Length / mask.Length) < 1e-4, "logits");
                     break;
                 case "MaskedLM":
-                    var rows = Json.FlatDoubles(batch.Fp64.GetProperty("logits_rows"));
+                    var rows = batch.Fp64.Flat("logits_rows");
                     var logits = Got("logits");
                     for (int r = 0; r < batch.LogitsRows.Length; r++)
                     {
@@ -152,7 +150,7 @@ public class GraphBehaviourTests
                     Assert.False(root.TryGetProperty("logits", out _));
                     break;
                 default: // sequence classification, regression, multiple choice: one row per sequence
-                    Assert.True(Compare.All(Json.FlatDoubles(batch.Fp64.GetProperty("logits")), Got("logits")) < 1e-4, "logits");
+                    Assert.True(Compare.All(batch.Fp64.Flat("logits"), Got("logits")) < 1e-4, "logits");
                     break;
             }
         }

@@ -1,51 +1,8 @@
-using System.Text.Json;
 using DebertaGgml.Gguf;
 using DebertaGgml.Native;
 using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Graph;
-
-/// <summary>One batch of a fixture ref: inputs flattened row-major, shape [B, C, T] (C = 1 unless multiple choice).</summary>
-internal sealed record RefBatch(string Name, int B, int C, int T, int[] InputIds, int[] AttentionMask, int[] TokenTypeIds, JsonElement Fp64,
-    (int B, int T)[] LogitsRows)
-{
-    public int Sequences => B * C;
-}
-
-/// <summary>A fixture's reference file.</summary>
-internal sealed record FixtureRef(string Name, string Head, int Layers, int Hidden, int Vocab, IReadOnlyList<RefBatch> Batches)
-{
-    public static FixtureRef Load(string name)
-    {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(Repo.Fixtures("refs", name + ".json")));
-        var root = doc.RootElement.Clone();
-        var batches = root.GetProperty("batches").EnumerateArray().Select(b =>
-        {
-            var shape = b.GetProperty("input_shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
-            var (B, C, T) = shape.Length == 3 ? (shape[0], shape[1], shape[2]) : (shape[0], 1, shape[1]);
-            return new RefBatch(b.GetProperty("name").GetString()!, B, C, T, Json.FlatInts(b.GetProperty("input_ids")),
-                Json.FlatInts(b.GetProperty("attention_mask")), Json.FlatInts(b.GetProperty("token_type_ids")), b.GetProperty("fp64"),
-                b.TryGetProperty("logits_rows_index", out var rows)
-                    ? rows.EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToArray() : []);
-        }).ToList();
-        // "SequenceClassification-regression" and "MaskedLM-legacy" compute like their base heads.
-        return new FixtureRef(name, root.GetProperty("head").GetString()!.Split('-')[0], root.GetProperty("num_hidden_layers").GetInt32(),
-            root.GetProperty("hidden_size").GetInt32(), root.GetProperty("vocab_size").GetInt32(), batches);
-    }
-
-    public static IEnumerable<string> Names =>
-        Directory.GetFiles(Repo.Fixtures("refs"), "*.json").Select(Path.GetFileNameWithoutExtension)
-            .Where(n => n != "summary").Order(StringComparer.Ordinal)!;
-}
-
-internal static class Json
-{
-    public static int[] FlatInts(JsonElement e) => Flatten(e).Select(x => x.GetInt32()).ToArray();
-    public static double[] FlatDoubles(JsonElement e) => Flatten(e).Select(x => x.GetDouble()).ToArray();
-
-    static IEnumerable<JsonElement> Flatten(JsonElement e) =>
-        e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Flatten) : [e];
-}
 
 /// <summary>What one evaluation returned (flattened like the C API's buffers).</summary>
 internal sealed record EvalResult(float[] LastHidden, float[]? AllHidden, float[]? Logits, float[]? Start, float[]? End);

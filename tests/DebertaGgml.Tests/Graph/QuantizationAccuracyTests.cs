@@ -1,4 +1,5 @@
 using DebertaGgml.Gguf;
+using DebertaGgml.Tests.TestSupport;
 using Xunit.Abstractions;
 
 namespace DebertaGgml.Tests.Graph;
