@@ -47,7 +47,7 @@ internal sealed record FixtureRef(string Name, string Head, int Layers, int Hidd
         }
         string where = $"{path} batch '{name}'";
         return new RefBatch(name, shape, Ints("input_ids"), Ints("attention_mask"), Ints("token_type_ids"),
-            new RefOutputs(b.GetProperty("fp64"), where + " fp64"), b.TryGetProperty("fp32", out var fp32) ? new RefOutputs(fp32, where + " fp32") : null,
+            new RefOutputs(b.GetProperty("fp64"), where + " fp64"),
             b.TryGetProperty("logits_rows_index", out var rows) ? rows.EnumerateArray().Select(p => (p[0].GetInt32(), p[1].GetInt32())).ToArray() : []);
     }
 }
@@ -57,7 +57,7 @@ internal sealed record FixtureRef(string Name, string Head, int Layers, int Hidd
 /// for multiple choice); the *Rows views give one array per sequence (B·C of them).
 /// </summary>
 /// <param name="LogitsRows">MaskedLM only: the (sequence, position) of each row of fp64 "logits_rows".</param>
-internal sealed record RefBatch(string Name, int[] Shape, int[] InputIds, int[] AttentionMask, int[] TokenTypeIds, RefOutputs Fp64, RefOutputs? Fp32,
+internal sealed record RefBatch(string Name, int[] Shape, int[] InputIds, int[] AttentionMask, int[] TokenTypeIds, RefOutputs Fp64,
     (int B, int T)[] LogitsRows)
 {
     public bool MultipleChoice => Shape.Length == 3;
@@ -81,7 +81,7 @@ internal sealed record RefBatch(string Name, int[] Shape, int[] InputIds, int[] 
     int[][] Rows(int[] flat) => flat.Chunk(T).ToArray();
 }
 
-/// <summary>The outputs of one precision of a reference batch (its "fp64" or "fp32" object), by key.</summary>
+/// <summary>The float64 outputs of a reference batch (its "fp64" object), by key.</summary>
 internal sealed class RefOutputs(JsonElement outputs, string where)
 {
     public JsonTensor this[string key] =>
