@@ -209,6 +209,23 @@ public sealed unsafe partial class DebertaModel : IDisposable
         }
     }
 
+    /// <summary>The CPU threads an evaluation of <paramref name="batchSize"/> sequences (times choices) of
+    /// <paramref name="sequenceLength"/> tokens runs on, given <see cref="DebertaModelOptions.Threads"/>.</summary>
+    public int ThreadsFor(int batchSize, int sequenceLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sequenceLength);
+        var context = RentContext(CancellationToken.None);
+        try
+        {
+            return NativeMethods.deberta_context_threads(context.DangerousGetHandle(), batchSize, sequenceLength);
+        }
+        finally
+        {
+            ReturnContext(context);
+        }
+    }
+
     ContextHandle RentContext(CancellationToken cancellationToken)
     {
         _contextSlots.Wait(cancellationToken);

@@ -13,7 +13,11 @@ public sealed record DebertaModelOptions
 {
     public static DebertaModelOptions Default { get; } = new();
 
-    /// <summary>CPU threads per evaluation; 0 = the number of physical cores.</summary>
+    /// <summary>
+    /// CPU threads per evaluation. 0 (default): automatic, up to the physical cores but fewer when an evaluation is
+    /// small for the model (short texts, small models), where waking the other threads for every graph node costs
+    /// more than they save (see <see cref="DebertaModel.ThreadsFor"/>). A positive value is used for every evaluation.
+    /// </summary>
     public int Threads { get; init; }
     public DebertaDevice Device { get; init; } = DebertaDevice.Cpu;
     /// <summary>Most sequences (times choices, for multiple choice) in one evaluation.</summary>

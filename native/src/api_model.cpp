@@ -93,6 +93,11 @@ deberta_status deberta_context_eval(deberta_context * context, const deberta_bat
     });
 }
 
+int32_t deberta_context_threads(const deberta_context * context, int32_t n_sequences, int32_t n_tokens) {
+    if (!context || n_sequences <= 0 || n_tokens <= 0) return 0;
+    return threads_for(*context, n_sequences, bucketed_tokens(n_tokens, context->max_tokens));
+}
+
 void deberta_context_cancel(deberta_context * context) {
     if (context) context->cancel_requested.store(true);
 }

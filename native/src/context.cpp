@@ -3,6 +3,7 @@
 #include "errors.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <set>
@@ -162,7 +163,30 @@ double physical_memory_bytes() {
     return pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
 }
 
+// Multiply-adds x 2 of one evaluation of S sequences of T tokens: the encoder's projections and FFN, its attention
+// products (QK^T, probabilities x V, and c2p/p2c against 2T position rows), and the masked-LM decoder, the one head
+// whose cost can rival the encoder's.
+double eval_flops(const hparams & hp, int64_t S, int64_t T) {
+    const double tokens = (double) S * T, H = (double) hp.hidden_size, I = (double) hp.intermediate_size;
+    const double position_terms = hp.relative_attention ? (hp.c2p ? 1 : 0) + (hp.p2c ? 1 : 0) : 0;
+    const double dense = tokens * (4 * H * H + 2 * H * I);
+    const double attention = tokens * T * H * (2 + 2 * position_terms);
+    double head = 0;
+    if (hp.head == DEBERTA_HEAD_MASKED_LM) head = tokens * hp.mlm_width * ((double) hp.mlm_width + (double) hp.vocab_size);
+    return 2 * ((double) hp.n_layers * (dense + attention) + head);
+}
+
 } // namespace
+
+int threads_for(const deberta_context & c, int64_t S, int64_t T) {
+    if (!c.auto_threads) return c.n_threads;
+    // Every graph node ends in a barrier of all threads. On a machine that has been idle, waking a sleeping thread
+    // there costs tens of microseconds, more than a second thread saves when the node's work is small
+    // (docs/BENCHMARKS.md, finding 15), so each thread beyond the first needs about 2 MFLOP per node.
+    constexpr double flops_per_node_per_thread = 2e6;
+    const double per_node = eval_flops(c.model->hp, S, T) / (double) std::max<int64_t>(c.graph_nodes, 1);
+    return (int) std::clamp(1.0 + std::floor(per_node / flops_per_node_per_thread), 1.0, (double) c.n_threads);
+}
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params) {
     const hparams & hp = model.hp;
@@ -172,6 +196,7 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     auto c = std::make_unique<deberta_context>();
     c->model = &model;
     c->n_threads = params.n_threads > 0 ? params.n_threads : physical_core_count();
+    c->auto_threads = params.n_threads <= 0;
     c->max_seqs = params.max_batch;
     c->max_tokens = std::min<int64_t>(params.max_tokens, hp.max_sequence_length);
     // Refuse what cannot fit before ggml tries to allocate it.
@@ -190,6 +215,7 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     graph_shape largest{c->max_seqs, c->max_tokens, true, true};
     build_cached_graph(*c, largest);
     plan_cached_graph(*c);
+    c->graph_nodes = ggml_graph_n_nodes(c->graph);
     return c;
 }
 
@@ -307,6 +333,7 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
         if (c.io.rel_p2c) ggml_backend_tensor_set(c.io.rel_p2c, c.rel_p2c.data(), 0, c.rel_p2c.size() * sizeof(int32_t));
     }
 
+    ggml_backend_cpu_set_n_threads(c.backends->cpu(), threads_for(c, S, Tp));
     const ggml_status status = ggml_backend_sched_graph_compute(sched, c.graph);
     if (status != GGML_STATUS_SUCCESS) c.graph_allocated = false; // allocate afresh rather than trust a failed run
     if (status == GGML_STATUS_ABORTED) fail(DEBERTA_STATUS_CANCELLED, "evaluation cancelled");

@@ -39,7 +39,9 @@ void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_conte
 
 struct deberta_context {
     const deberta_model * model = nullptr;
-    int n_threads = 0;
+    int n_threads = 0;          // the most threads an evaluation uses
+    bool auto_threads = false;  // n_threads was not given: small evaluations use fewer (threads_for)
+    int64_t graph_nodes = 0;    // nodes of the forward graph, each ending in a barrier of all threads
     int64_t max_seqs = 0;
     int64_t max_tokens = 0;
     std::unique_ptr<deberta::compute_backends> backends;
@@ -85,5 +87,7 @@ int64_t bucketed_tokens(int64_t n_tokens, int64_t max_tokens);
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params);
 void eval(deberta_context & ctx, const deberta_batch & batch, deberta_outputs & outputs);
+// CPU threads an evaluation of S sequences of T tokens runs on.
+int threads_for(const deberta_context & ctx, int64_t S, int64_t T);
 
 } // namespace deberta

@@ -5,13 +5,13 @@ using System.Globalization;
 namespace DebertaGgml.Cli.Commands;
 
 /// <summary>
-/// `deberta bench model.gguf [--batch N --seq T --iterations K --threads N]`: measures our engine on the user's own
+/// `deberta bench model.gguf [--batch N --seq T --iterations K --threads N --gap-ms G]`: measures our engine on the user's own
 /// model and shape: load time, latency (median, p90 of timed evaluations after warm-up), throughput, peak memory.
 /// The side-by-side comparison with ONNX Runtime is bench/DebertaGgml.Bench (docs/BENCHMARKS.md).
 /// </summary>
 internal static class BenchCommand
 {
-    public sealed record Result(string Model, string Head, int Batch, int Tokens, int Threads, long FileBytes,
+    public sealed record Result(string Model, string Head, int Batch, int Tokens, int Threads, int ThreadsUsed, int GapMs, long FileBytes,
                                 double LoadMs, int Iterations, double MedianMs, double P90Ms, double MinMs, double MeanMs,
                                 double SequencesPerSecond, double TokensPerSecond, double PeakRssMb);
 
@@ -24,15 +24,19 @@ internal static class BenchCommand
         var iterations = new Option<int>("--iterations", "-i") { Description = "Timed evaluations", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed evaluations first", DefaultValueFactory = _ => 3 };
         var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0: physical cores)", DefaultValueFactory = _ => 0 };
+        var gap = new Option<int>("--gap-ms")
+        {
+            Description = "Idle milliseconds before each timed evaluation, to measure requests that arrive one at a time (0: back to back)",
+        };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
         var command = new Command("bench", "Measure load time, latency, throughput and peak memory of a model on this machine")
-            { path, modelOption, batch, tokens, iterations, warmup, threads, json };
+            { path, modelOption, batch, tokens, iterations, warmup, threads, gap, json };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             string model = parse.GetValue(path) ?? parse.GetValue(modelOption)
                            ?? throw new ArgumentException("no model: pass model.gguf (or --model)");
             var result = Measure(model, parse.GetValue(batch), parse.GetValue(tokens), parse.GetValue(iterations),
-                                 parse.GetValue(warmup), parse.GetValue(threads));
+                                 parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(gap));
             if (parse.GetValue(json)) PipelineCli.WriteJson(result); // one line, like every command's --json
             else Console.WriteLine(Describe(result));
             return 0;
@@ -40,13 +44,14 @@ internal static class BenchCommand
         return command;
     }
 
-    public static Result Measure(string path, int batch, int tokens, int iterations, int warmup, int threads)
+    public static Result Measure(string path, int batch, int tokens, int iterations, int warmup, int threads, int gapMs)
     {
         if (batch < 1) throw new ArgumentException($"--batch {batch}: must be at least 1");
         if (tokens < 3) throw new ArgumentException($"--seq {tokens}: must be at least 3 ([CLS] x [SEP])");
         if (iterations < 1) throw new ArgumentException($"--iterations {iterations}: must be at least 1");
         if (warmup < 0) throw new ArgumentException($"--warmup {warmup}: must not be negative");
         if (threads < 0) throw new ArgumentException($"--threads {threads}: must be 0 (physical cores) or positive");
+        if (gapMs < 0) throw new ArgumentException($"--gap-ms {gapMs}: must not be negative");
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
 
         long start = Stopwatch.GetTimestamp();
@@ -61,13 +66,14 @@ internal static class BenchCommand
         var times = new double[iterations];
         for (int i = 0; i < iterations; i++)
         {
+            if (gapMs > 0) Thread.Sleep(gapMs);
             long t0 = Stopwatch.GetTimestamp();
             model.Evaluate(input, outputs);
             times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
         }
         Array.Sort(times);
         double median = Quantile(times, 0.5);
-        return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), batch, tokens, threads,
+        return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), batch, tokens, threads, model.ThreadsFor(batch, tokens), gapMs,
             new FileInfo(path).Length, loadMs, iterations, median, Quantile(times, 0.9), times[0], times.Average(),
             batch * 1000 / median, batch * tokens * 1000 / median, PeakRssMb());
     }
@@ -113,9 +119,9 @@ internal static class BenchCommand
         string F(double v, int d) => v.ToString("F" + d, c);
         return string.Join(Environment.NewLine,
             $"{r.Model} ({r.Head}, {F(r.FileBytes / 1048576.0, 1)} MiB)",
-            $"  shape {r.Batch} x {r.Tokens} tokens, threads {(r.Threads == 0 ? "auto" : r.Threads.ToString(c))}",
+            $"  shape {r.Batch} x {r.Tokens} tokens, threads {(r.Threads == 0 ? $"auto ({r.ThreadsUsed} for this shape)" : r.Threads.ToString(c))}",
             $"  load {F(r.LoadMs, 1)} ms",
-            $"  latency median {F(r.MedianMs, 2)} ms, p90 {F(r.P90Ms, 2)} ms, min {F(r.MinMs, 2)} ms ({r.Iterations} runs)",
+            $"  latency median {F(r.MedianMs, 2)} ms, p90 {F(r.P90Ms, 2)} ms, min {F(r.MinMs, 2)} ms ({r.Iterations} runs{(r.GapMs > 0 ? $", each after {r.GapMs} ms idle" : "")})",
             $"  {F(r.SequencesPerSecond, 1)} sequences/s, {F(r.TokensPerSecond, 0)} tokens/s",
             $"  peak RSS {F(r.PeakRssMb, 1)} MiB");
     }
