@@ -210,7 +210,8 @@ public sealed unsafe partial class DebertaModel : IDisposable
     }
 
     /// <summary>The CPU threads an evaluation of <paramref name="batchSize"/> sequences (times choices) of
-    /// <paramref name="sequenceLength"/> tokens runs on, given <see cref="DebertaModelOptions.Threads"/>.</summary>
+    /// <paramref name="sequenceLength"/> tokens runs on, given <see cref="DebertaModelOptions.Threads"/>. It asks a
+    /// pooled context, so like an evaluation it may create one or wait for one to be free.</summary>
     public int ThreadsFor(int batchSize, int sequenceLength)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
