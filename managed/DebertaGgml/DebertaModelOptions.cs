@@ -14,9 +14,10 @@ public sealed record DebertaModelOptions
     public static DebertaModelOptions Default { get; } = new();
 
     /// <summary>
-    /// CPU threads per evaluation. 0 (default): automatic, up to the physical cores but fewer when an evaluation is
-    /// small for the model (short texts, small models), where waking the other threads for every graph node costs
-    /// more than they save (see <see cref="DebertaModel.ThreadsFor"/>). A positive value is used for every evaluation.
+    /// The most CPU threads an evaluation uses; 0 (default) = the physical cores. An evaluation that is small for the
+    /// model (short texts, small models) uses fewer, down to one, because waking the other threads for every graph
+    /// node costs more than they save (see <see cref="DebertaModel.ThreadsFor"/>), much as ONNX Runtime's
+    /// intra-op thread count is an upper bound.
     /// </summary>
     public int Threads { get; init; }
     public DebertaDevice Device { get; init; } = DebertaDevice.Cpu;

@@ -174,7 +174,7 @@ DEBERTA_API const char * deberta_model_device(const deberta_model * model);
 typedef struct deberta_context deberta_context;
 
 typedef struct deberta_context_params {
-    int32_t n_threads;   /* CPU threads; <= 0: automatic (see deberta_context_threads) */
+    int32_t n_threads;   /* most CPU threads an eval uses (see deberta_context_threads); <= 0: physical cores */
     int32_t max_batch;   /* largest B * C eval accepts; default 8 */
     int32_t max_tokens;  /* largest T eval accepts; default 512 (capped by the model's limit) */
 } deberta_context_params;
@@ -214,9 +214,9 @@ DEBERTA_API void deberta_context_free(deberta_context * context);
 DEBERTA_API size_t deberta_context_memory(const deberta_context * context);
 DEBERTA_API deberta_status deberta_context_eval(deberta_context * context, const deberta_batch * batch,
         deberta_outputs * outputs);
-/* CPU threads an eval of n_sequences (B * C) sequences of n_tokens tokens runs on: n_threads when it was
-   set; automatic: up to the physical cores, fewer when the work per graph node is small, where waking the
-   other threads at each node's barrier costs more than they save. 0 for invalid arguments. */
+/* CPU threads an eval of n_sequences (B * C) sequences of n_tokens tokens runs on: n_threads, or fewer when
+   the work per graph node is small, where waking the other threads at each node's barrier costs more than
+   they save. 0 for invalid arguments. */
 DEBERTA_API int32_t deberta_context_threads(const deberta_context * context, int32_t n_sequences, int32_t n_tokens);
 /* Asks a running deberta_context_eval to stop (it returns DEBERTA_STATUS_CANCELLED); safe from any
    thread. The request is cleared when the next eval starts. */

@@ -179,7 +179,6 @@ double eval_flops(const hparams & hp, int64_t S, int64_t T) {
 } // namespace
 
 int threads_for(const deberta_context & c, int64_t S, int64_t T) {
-    if (!c.auto_threads) return c.n_threads;
     // Every graph node ends in a barrier of all threads. On a machine that has been idle, waking a sleeping thread
     // there costs tens of microseconds, more than a second thread saves when the node's work is small
     // (docs/BENCHMARKS.md, finding 15), so each thread beyond the first needs about 2 MFLOP per node.
@@ -196,7 +195,6 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     auto c = std::make_unique<deberta_context>();
     c->model = &model;
     c->n_threads = params.n_threads > 0 ? params.n_threads : physical_core_count();
-    c->auto_threads = params.n_threads <= 0;
     c->max_seqs = params.max_batch;
     c->max_tokens = std::min<int64_t>(params.max_tokens, hp.max_sequence_length);
     // Refuse what cannot fit before ggml tries to allocate it.

@@ -84,19 +84,13 @@ static void model_checks(const char * path) {
     bad = cp;
     bad.max_tokens = -5;
     CHECK(deberta_context_create(model, &bad, &ctx) == DEBERTA_STATUS_INVALID_ARGUMENT);
-    deberta_context * automatic = nullptr;
-    bad = cp;
-    bad.n_threads = 0;
-    CHECK(deberta_context_create(model, &bad, &automatic) == DEBERTA_STATUS_OK);
-    CHECK(deberta_context_threads(automatic, 1, 8) == 1);  // a tiny model: too little work to share
-    deberta_context_free(automatic);
     CHECK(deberta_context_create(model, &cp, &ctx) == DEBERTA_STATUS_OK);
     if (!ctx) {
         deberta_model_free(model);
         return;
     }
 
-    CHECK(deberta_context_threads(ctx, 2, 16) == 2);
+    CHECK(deberta_context_threads(ctx, 2, 16) == 1);  // a tiny model: too little work to share
     CHECK(deberta_context_threads(ctx, 0, 16) == 0);
     CHECK(deberta_context_threads(nullptr, 1, 16) == 0);
 

@@ -23,7 +23,7 @@ internal static class BenchCommand
         var tokens = new Option<int>("--seq", "--tokens", "-n") { Description = "Tokens per sequence", DefaultValueFactory = _ => 128 };
         var iterations = new Option<int>("--iterations", "-i") { Description = "Timed evaluations", DefaultValueFactory = _ => 20 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed evaluations first", DefaultValueFactory = _ => 3 };
-        var threads = new Option<int>("--threads", "-t") { Description = "CPU threads (0: physical cores)", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int>("--threads", "-t") { Description = "Most CPU threads an evaluation uses; small ones use fewer (0: physical cores)", DefaultValueFactory = _ => 0 };
         var gap = new Option<int>("--gap-ms")
         {
             Description = "Idle milliseconds before each timed evaluation, to measure requests that arrive one at a time (0: back to back)",
@@ -119,7 +119,7 @@ internal static class BenchCommand
         string F(double v, int d) => v.ToString("F" + d, c);
         return string.Join(Environment.NewLine,
             $"{r.Model} ({r.Head}, {F(r.FileBytes / 1048576.0, 1)} MiB)",
-            $"  shape {r.Batch} x {r.Tokens} tokens, threads {(r.Threads == 0 ? $"auto ({r.ThreadsUsed} for this shape)" : r.Threads.ToString(c))}",
+            $"  shape {r.Batch} x {r.Tokens} tokens, {r.ThreadsUsed} thread(s) of at most {(r.Threads == 0 ? "the physical cores" : r.Threads.ToString(c))}",
             $"  load {F(r.LoadMs, 1)} ms",
             $"  latency median {F(r.MedianMs, 2)} ms, p90 {F(r.P90Ms, 2)} ms, min {F(r.MinMs, 2)} ms ({r.Iterations} runs{(r.GapMs > 0 ? $", each after {r.GapMs} ms idle" : "")})",
             $"  {F(r.SequencesPerSecond, 1)} sequences/s, {F(r.TokensPerSecond, 0)} tokens/s",

@@ -16,7 +16,7 @@ internal static class EvalCommand
         var input = new Option<string>("--input") { Description = "JSON with input_ids, attention_mask and optional token_type_ids, each [B][T] ([B][C][T] for multiple choice)", Required = true };
         var output = new Option<string>("--output") { Description = "JSON file to write", Required = true };
         var allHidden = new Option<bool>("--all-hidden") { Description = "Also write hidden_states [L+1][B][T][H]" };
-        var threads = new Option<int>("--threads") { Description = "CPU threads (default: physical cores)" };
+        var threads = new Option<int>("--threads") { Description = "Most CPU threads an evaluation uses; small ones use fewer (default: physical cores)" };
         var command = new Command("eval", "Evaluate a model on token ids and write its outputs as JSON") { model, input, output, allHidden, threads };
         command.SetAction(parse => CliRunner.Run(() =>
         {

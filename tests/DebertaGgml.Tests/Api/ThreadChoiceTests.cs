@@ -3,8 +3,8 @@ using DebertaGgml.Tests.TestSupport;
 namespace DebertaGgml.Tests.Api;
 
 /// <summary>
-/// DebertaModelOptions.Threads: a set count is used for every evaluation; automatic (0) uses one thread for small
-/// evaluations and grows to the physical cores with the work, and the thread count never changes the results.
+/// DebertaModelOptions.Threads is the most threads an evaluation uses (0: the physical cores): small evaluations use
+/// one, larger ones more as the work grows, and the thread count never changes the results.
 /// </summary>
 public class ThreadChoiceTests
 {
@@ -27,15 +27,19 @@ public class ThreadChoiceTests
     }
 
     [Fact]
-    public void A_set_thread_count_is_used_for_every_shape()
+    public void Threads_caps_the_count_and_one_thread_is_one_for_every_shape()
     {
-        using var model = DebertaModel.Load(Demo, new DebertaModelOptions { Threads = 3 });
-        Assert.Equal(3, model.ThreadsFor(1, 4));
-        Assert.Equal(3, model.ThreadsFor(8, 512));
+        using (var three = DebertaModel.Load(Demo, new DebertaModelOptions { Threads = 3 }))
+        {
+            Assert.Equal(1, three.ThreadsFor(1, 4));
+            Assert.Equal(3, three.ThreadsFor(8, 512));
+        }
+        using var one = DebertaModel.Load(Demo, new DebertaModelOptions { Threads = 1 });
+        Assert.Equal(1, one.ThreadsFor(8, 512));
     }
 
     [Fact]
-    public void Automatic_threads_start_at_one_and_grow_with_the_work_to_the_physical_cores()
+    public void The_count_starts_at_one_and_grows_with_the_work_to_the_physical_cores()
     {
         using var model = DebertaModel.Load(Demo);
         // The demo is 4 layers of width 128: one short text is far too little work to share.
