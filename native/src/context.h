@@ -40,7 +40,7 @@ void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_conte
 struct deberta_context {
     const deberta_model * model = nullptr;
     int n_threads = 0;          // the most threads an evaluation uses; small ones use fewer (threads_for)
-    int64_t graph_nodes = 0;    // nodes of the forward graph, each ending in a barrier of all threads
+    int64_t graph_nodes = 0;    // nodes of the largest forward graph (views included): a proxy for its barriers
     int64_t max_seqs = 0;
     int64_t max_tokens = 0;
     std::unique_ptr<deberta::compute_backends> backends;
