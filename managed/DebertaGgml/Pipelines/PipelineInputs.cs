@@ -5,6 +5,21 @@ namespace DebertaGgml.Pipelines;
 /// <summary>Tokenization, window checks and head checks the pipelines share.</summary>
 internal static class PipelineInputs
 {
+    /// <summary>
+    /// A text (or pair) cut into overlapping windows of <paramref name="window"/> tokens as HF tokenizers do with
+    /// return_overflowing_tokens and stride: each starts <paramref name="stride"/> tokens before the previous one
+    /// ended, in the part <paramref name="strategy"/> truncates. An input that fits is one window, encoded as without a stride.
+    /// </summary>
+    public static IReadOnlyList<Encoding> StridedWindows(DebertaModel model, string text, string? pair, int window,
+                                                         TruncationStrategy strategy, int stride)
+    {
+        var first = model.Tokenizer.Encode(text, pair, new EncodeOptions
+        {
+            MaxLength = window, Truncation = strategy, Stride = stride, ReturnOverflowing = true,
+        });
+        return [first, .. first.Overflowing];
+    }
+
     /// <summary>A pipeline asked of a model without the head it needs fails naming the head the model has.</summary>
     public static void RequireHead(DebertaModel model, ModelHead head, string pipeline)
     {

@@ -99,11 +99,7 @@ public sealed partial class DebertaModel
         int stride = options.DocStride ?? Math.Min(128, Math.Min(window / 2, contextRoom - 1));
         if (stride < 0 || stride >= contextRoom)
             throw new ArgumentOutOfRangeException(nameof(options.DocStride), stride, $"must be below the {contextRoom} context tokens a window holds");
-        var first = Tokenizer.Encode(question, context, new EncodeOptions
-        {
-            MaxLength = window, Truncation = TruncationStrategy.OnlySecond, Stride = stride, ReturnOverflowing = true,
-        });
-        return [first, .. first.Overflowing];
+        return PipelineInputs.StridedWindows(this, question, context, window, TruncationStrategy.OnlySecond, stride);
     }
 }
 

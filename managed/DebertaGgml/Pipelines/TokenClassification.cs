@@ -61,7 +61,8 @@ public sealed partial class DebertaModel
         for (int i = 0; i < texts.Count; i++)
         {
             if (strideWindow is int window)
-                windows.AddRange(EntityWindows(texts[i], window, options.Stride!.Value).Select(w => (i, w)));
+                windows.AddRange(PipelineInputs.StridedWindows(this, texts[i], null, window, TruncationStrategy.LongestFirst, options.Stride!.Value)
+                    .Select(w => (i, w)));
             else
             {
                 var (encoding, cut) = PipelineInputs.Encode(this, texts[i], null, options, TruncationStrategy.LongestFirst, "text");
@@ -104,20 +105,6 @@ public sealed partial class DebertaModel
             throw new ArgumentOutOfRangeException(nameof(options.Stride), options.Stride,
                 $"Stride must be between 0 and {room - 1}: a window of {window} tokens holds {room} tokens of text besides [CLS] and [SEP]");
         return window;
-    }
-
-    /// <summary>
-    /// A text cut into overlapping windows as HF tokenizers do with return_overflowing_tokens and stride: each window
-    /// holds window - 2 text tokens and starts <paramref name="stride"/> tokens before the previous one ended.
-    /// A text that fits is one window, encoded exactly as without a stride.
-    /// </summary>
-    IReadOnlyList<Encoding> EntityWindows(string text, int window, int stride)
-    {
-        var first = Tokenizer.Encode(text, null, new EncodeOptions
-        {
-            MaxLength = window, Truncation = TruncationStrategy.LongestFirst, Stride = stride, ReturnOverflowing = true,
-        });
-        return [first, .. first.Overflowing];
     }
 }
 
