@@ -73,6 +73,10 @@ public sealed record DebertaConfig
             {
                 throw new ConvertException(path, $"invalid config: {e.Message}", e);
             }
+            catch (NotSupportedException e)
+            {
+                throw new ConvertException(path, $"unsupported config: {e.Message}", e);
+            }
         }
     }
 
@@ -131,6 +135,12 @@ public sealed record DebertaConfig
         Positive(MaxPositionEmbeddings, "max_position_embeddings");
         Positive(EmbeddingSize, "embedding_size");
         Positive(ConvGroups, "conv_groups");
+        // The runtime implements the dense convolution only; a grouped one would convert and then not run.
+        if (ConvKernelSize > 0 && ConvGroups != 1)
+            throw new NotSupportedException($"conv_groups={ConvGroups} (grouped convolution) is not supported; only conv_groups=1 runs");
+        // HF pads (k-1)/2 on both sides, so an even kernel shortens the sequence and HF itself cannot add the residual.
+        if (ConvKernelSize > 0 && ConvKernelSize % 2 == 0)
+            throw new NotSupportedException($"conv_kernel_size={ConvKernelSize} is even; only odd kernels keep the sequence length");
         if (HiddenSize % NumAttentionHeads != 0)
             throw new FormatException($"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumAttentionHeads}");
         if (TypeVocabSize < 0 || ConvKernelSize < 0) throw new FormatException("type_vocab_size and conv_kernel_size must not be negative");

@@ -70,7 +70,7 @@ public static class TensorMap
             Norm("rel_embd_norm", "deberta.encoder.LayerNorm", h);
         if (c.ConvKernelSize > 0)
         {
-            Matrix("enc_conv.weight", "deberta.encoder.conv.conv.weight", c.ConvKernelSize, h / c.ConvGroups, h);
+            Matrix("enc_conv.weight", "deberta.encoder.conv.conv.weight", c.ConvKernelSize, h, h);
             Matrix("enc_conv.bias", "deberta.encoder.conv.conv.bias", h);
             Norm("enc_conv_norm", "deberta.encoder.conv.LayerNorm", h);
         }

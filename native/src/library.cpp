@@ -4,6 +4,7 @@
 #include "ggml_decls.h"
 #include "ggml_runtime.h"
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -22,6 +23,8 @@ std::once_flag g_init_once;
 deberta_status g_init_status = DEBERTA_STATUS_OK;
 std::string g_init_error;
 std::string g_cpu_features;
+// How often ggml's abort callback fired: the last resort that no validated input should reach.
+std::atomic<int64_t> g_ggml_aborts{0};
 
 void forward_ggml_log(ggml_log_level level, const char * text, void *) {
     if (!text || level == GGML_LOG_LEVEL_NONE) return;
@@ -38,6 +41,7 @@ void forward_ggml_log(ggml_log_level level, const char * text, void *) {
 // ggml calls abort() after this returns; throwing unwinds to the guarded() boundary instead. Works
 // on the thread that called into ggml only, hence every input is validated first.
 void throw_on_ggml_abort(const char * message) {
+    g_ggml_aborts.fetch_add(1);
     throw Error(DEBERTA_STATUS_INTERNAL_ERROR, std::string("ggml aborted: ") + (message ? message : ""));
 }
 
@@ -336,3 +340,6 @@ deberta_status deberta_dequantize(int32_t type, const void * src, size_t src_siz
 }
 
 }  // extern "C"
+
+// Times ggml's abort callback fired in this process (read by tests: a rejected input must never reach it).
+extern "C" DEBERTA_API int64_t deberta_testing_ggml_aborts(void) { return g_ggml_aborts.load(); }

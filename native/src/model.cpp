@@ -135,7 +135,7 @@ void bind_weights(deberta_model & m, tensor_binder & b) {
         }
     }
     if (hp.conv_kernel_size > 0) {
-        w.conv_w = b.require("enc_conv.weight", {hp.conv_kernel_size, H / hp.conv_groups, H});
+        w.conv_w = b.require("enc_conv.weight", {hp.conv_kernel_size, H, H});
         w.conv_b = b.require("enc_conv.bias", {H});
         w.conv_norm_w = b.require("enc_conv_norm.weight", {H});
         w.conv_norm_b = b.require("enc_conv_norm.bias", {H});
@@ -276,13 +276,18 @@ hparams read_hparams(const gguf_file & f) {
     if (hp.att_span > (1 << 20)) throw gguf_error(path + ": position_buckets is implausibly large", false);
 
     hp.conv_kernel_size = f.get_int(key("conv_kernel_size"), 0, 64, 0);
-    hp.conv_groups = f.get_int(key("conv_groups"), 1, hp.hidden_size, 1);
     if (hp.conv_kernel_size > 0) {
-        if (hp.conv_kernel_size % 2 == 0) {
-            // HF pads (k-1)/2 on both sides, so an even kernel shortens the sequence; no checkpoint does that.
-            throw gguf_error(path + ": conv_kernel_size must be odd", false);
+        // The graph runs one dense convolution (im2col + mul_mat); HF's grouped Conv1d would need one per group.
+        const int64_t groups = f.get_int(key("conv_groups"), 1, hp.hidden_size, 1);
+        if (groups != supported_conv_groups) {
+            fail(DEBERTA_STATUS_UNSUPPORTED, path + ": conv_groups=" + std::to_string(groups) +
+                                                 " (grouped convolution) is not supported; only conv_groups=1 runs");
         }
-        if (hp.hidden_size % hp.conv_groups != 0) throw gguf_error(path + ": conv_groups must divide the hidden size", false);
+        if (hp.conv_kernel_size % 2 == 0) {
+            // HF pads (k-1)/2 on both sides, so an even kernel shortens the sequence; HF cannot run it either.
+            fail(DEBERTA_STATUS_UNSUPPORTED, path + ": conv_kernel_size=" + std::to_string(hp.conv_kernel_size) +
+                                                 " is even; only odd kernels keep the sequence length");
+        }
         hp.conv_act = parse_activation(f.get_string(key("conv_act"), "tanh"), key("conv_act"), path);
     }
     hp.pooler_act = parse_activation(f.get_string(key("pooler_hidden_act"), "gelu"), key("pooler_hidden_act"), path);

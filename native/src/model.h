@@ -42,7 +42,6 @@ struct hparams {
     int64_t att_span = 0;                // position_buckets when > 0, else max_relative_positions
 
     int64_t conv_kernel_size = 0;
-    int64_t conv_groups = 1;
     activation conv_act = activation::tanh;
 
     activation pooler_act = activation::gelu_erf;
@@ -61,6 +60,9 @@ struct hparams {
 // Longest sequence accepted when no absolute position embedding bounds it: relative positions beyond
 // the buckets all share the last bucket, so only memory (T^2 per head) limits the length.
 constexpr int64_t relative_only_max_sequence_length = 8192;
+
+// HF's ConvLayer groups; only the dense convolution is implemented (others are rejected at load and convert).
+constexpr int64_t supported_conv_groups = 1;
 
 struct layer_weights {
     ggml_tensor * q_w = nullptr, * q_b = nullptr;
