@@ -7,7 +7,9 @@ namespace DebertaGgml.BindingsGen;
 /// <summary>
 /// Turns the clang JSON AST of deberta.h into C# LibraryImport declarations. It only translates:
 /// enums, structs, function-pointer typedefs and functions whose names start with "deberta_", with
-/// C names kept, so the managed layer above can be idiomatic.
+/// C names kept, so the managed layer above can be idiomatic. A handle parameter (deberta_model *) becomes its
+/// SafeHandle (ModelHandle), so the marshaller keeps the object alive for the call; the *_free functions, which
+/// the handles' ReleaseHandle calls, keep the raw pointer.
 /// </summary>
 public static class BindingsGenerator
 {
@@ -121,9 +123,10 @@ public static class BindingsGenerator
         string name = d.GetProperty("name").GetString()!;
         string qual = d.GetProperty("type").GetProperty("qualType").GetString()!;
         string returnType = types.Map(qual[..qual.IndexOf('(')].Trim(), TypeUse.Return);
+        var use = name.EndsWith("_free", StringComparison.Ordinal) ? TypeUse.ReleasedParameter : TypeUse.Parameter;
         var parameters = d.TryGetProperty("inner", out var inner)
             ? inner.EnumerateArray().Where(p => p.GetProperty("kind").GetString() == "ParmVarDecl")
-                .Select(p => (Type: types.Map(p.GetProperty("type").GetProperty("qualType").GetString()!, TypeUse.Parameter),
+                .Select(p => (Type: types.Map(p.GetProperty("type").GetProperty("qualType").GetString()!, use),
                               Name: Escape(p.GetProperty("name").GetString()!)))
                 .ToList()
             : [];
@@ -135,7 +138,11 @@ public static class BindingsGenerator
 
     static string Escape(string name) => name is "out" or "params" or "string" or "object" or "ref" or "in" ? "@" + name : name;
 
-    enum TypeUse { Field, Parameter, Return }
+    enum TypeUse { Field, Parameter, ReleasedParameter, Return }
+
+    /// <summary>"deberta_model" -> "ModelHandle" (bindings/DebertaGgml.Native/SafeHandles.cs).</summary>
+    static string HandleName(string opaque) =>
+        string.Concat(opaque["deberta_".Length..].Split('_').Select(w => char.ToUpperInvariant(w[0]) + w[1..])) + "Handle";
 
     sealed record TypeMap(HashSet<string> Enums, HashSet<string> Structs, HashSet<string> Opaque, Dictionary<string, string> Callbacks)
     {
@@ -155,6 +162,7 @@ public static class BindingsGenerator
             if (Opaque.Contains(baseName))
             {
                 if (stars == 0) throw new NotSupportedException($"opaque type {baseName} used by value");
+                if (stars == 1 && use == TypeUse.Parameter) return HandleName(baseName);
                 return "nint" + new string('*', stars - 1);
             }
             string mapped = Callbacks.TryGetValue(baseName, out var fp) ? fp

@@ -2,11 +2,38 @@ using System.Runtime.InteropServices;
 
 namespace DebertaGgml.Native;
 
-/// <summary>Raised for a native failure that no standard exception type describes.</summary>
-public class DebertaNativeException(string message, int status) : InvalidOperationException(message)
+/// <summary>Why a native call failed: the C API's <c>deberta_status</c> codes (a test keeps the two equal).</summary>
+public enum DebertaStatus
 {
-    /// <summary>The deberta_status code returned by the C API.</summary>
-    public int Status { get; } = status;
+    /// <summary>Success.</summary>
+    Ok = 0,
+    /// <summary>A caller passed a value the API does not accept.</summary>
+    InvalidArgument = 1,
+    /// <summary>A file could not be opened or read.</summary>
+    IoError = 2,
+    /// <summary>The model file is damaged or not a model this library reads.</summary>
+    InvalidModel = 3,
+    /// <summary>The model or request uses something this library does not implement.</summary>
+    Unsupported = 4,
+    /// <summary>Host or device memory ran out.</summary>
+    OutOfMemory = 5,
+    /// <summary>A ggml backend (device) failed.</summary>
+    BackendError = 6,
+    /// <summary>The evaluation was cancelled.</summary>
+    Cancelled = 7,
+    /// <summary>The ggml runtime found differs from the one the library was built for.</summary>
+    AbiMismatch = 8,
+    /// <summary>A bug or an unexpected state inside the library.</summary>
+    InternalError = 9,
+}
+
+/// <summary>Raised for a native failure that no standard exception type describes.</summary>
+/// <param name="message">The failed operation and the native reason.</param>
+/// <param name="status">The status the C API returned.</param>
+public class DebertaNativeException(string message, DebertaStatus status) : InvalidOperationException(message)
+{
+    /// <summary>The status the C API returned.</summary>
+    public DebertaStatus Status { get; } = status;
 }
 
 /// <summary>Maps C API status codes and the per-thread last error to .NET exceptions.</summary>
@@ -30,7 +57,7 @@ internal static unsafe class NativeErrors
             deberta_status.DEBERTA_STATUS_UNSUPPORTED => new NotSupportedException(message),
             deberta_status.DEBERTA_STATUS_OUT_OF_MEMORY => new InsufficientMemoryException(message),
             deberta_status.DEBERTA_STATUS_CANCELLED => new OperationCanceledException(message),
-            _ => new DebertaNativeException(message, (int)status),
+            _ => new DebertaNativeException(message, (DebertaStatus)status),
         };
     }
 

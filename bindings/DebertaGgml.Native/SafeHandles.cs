@@ -51,7 +51,7 @@ internal sealed class ContextHandle : SafeHandle
         try
         {
             nint raw = 0;
-            var status = NativeMethods.deberta_context_create(model.DangerousGetHandle(), &parameters, &raw);
+            var status = NativeMethods.deberta_context_create(model, &parameters, &raw);
             NativeErrors.ThrowIfFailed(status, "cannot create inference context");
             result._model = model;
             result._modelRefAdded = added;

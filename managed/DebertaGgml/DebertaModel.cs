@@ -73,7 +73,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
     static ModelInfo ReadInfo(string path, ModelHandle handle, GgufFile gguf, TokenizerModelData tokenizer)
     {
         deberta_model_info native;
-        nint model = handle.DangerousGetHandle();
+        var model = handle;
         NativeErrors.ThrowIfFailed(NativeMethods.deberta_model_get_info(model, &native), $"cannot read model info of '{path}'");
         var labels = Enumerable.Range(0, native.num_labels)
             .Select(i => NativeErrors.Utf8(NativeMethods.deberta_model_label(model, i)) ?? $"LABEL_{i}")
@@ -170,42 +170,45 @@ public sealed unsafe partial class DebertaModel : IDisposable
     static void Run(ContextHandle context, ModelInput input, float[]? lastHidden, float[]? hidden, float[]? logits,
                     float[]? start, float[]? end, CancellationToken cancellationToken)
     {
-        bool added = false;
-        context.DangerousAddRef(ref added);
+        // The marshaller holds a reference on the handle during each call, so a concurrent Dispose frees the
+        // native context only after the evaluation returned; a cancel after that has nothing left to stop.
+        deberta_status status;
+        // Disposing the registration before the context goes back to the pool waits for a running cancel
+        // callback, so a late cancel can never stop the next caller's evaluation.
+        using (cancellationToken.Register(() => CancelUnlessDisposed(context)))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            fixed (int* ids = input.InputIds, mask = input.AttentionMask, types = input.TokenTypeIds)
+            fixed (float* pLast = lastHidden, pHidden = hidden, pLogits = logits, pStart = start, pEnd = end)
+            {
+                var batch = new deberta_batch
+                {
+                    input_ids = ids, attention_mask = mask, token_type_ids = types,
+                    n_batch = input.BatchSize, n_choices = input.Choices, n_tokens = input.SequenceLength,
+                };
+                var outs = new deberta_outputs
+                {
+                    last_hidden_state = pLast, last_hidden_state_size = (nuint)(lastHidden?.Length ?? 0),
+                    hidden_states = pHidden, hidden_states_size = (nuint)(hidden?.Length ?? 0),
+                    logits = pLogits, logits_size = (nuint)(logits?.Length ?? 0),
+                    start_logits = pStart, start_logits_size = (nuint)(start?.Length ?? 0),
+                    end_logits = pEnd, end_logits_size = (nuint)(end?.Length ?? 0),
+                };
+                status = NativeMethods.deberta_context_eval(context, &batch, &outs);
+            }
+        }
+        if (status == deberta_status.DEBERTA_STATUS_CANCELLED) cancellationToken.ThrowIfCancellationRequested();
+        NativeErrors.ThrowIfFailed(status, "evaluation failed");
+    }
+
+    static void CancelUnlessDisposed(ContextHandle context)
+    {
         try
         {
-            nint ctx = context.DangerousGetHandle();
-            deberta_status status;
-            // Disposing the registration before the context goes back to the pool waits for a running cancel
-            // callback, so a late cancel can never stop the next caller's evaluation.
-            using (cancellationToken.Register(() => NativeMethods.deberta_context_cancel(ctx)))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                fixed (int* ids = input.InputIds, mask = input.AttentionMask, types = input.TokenTypeIds)
-                fixed (float* pLast = lastHidden, pHidden = hidden, pLogits = logits, pStart = start, pEnd = end)
-                {
-                    var batch = new deberta_batch
-                    {
-                        input_ids = ids, attention_mask = mask, token_type_ids = types,
-                        n_batch = input.BatchSize, n_choices = input.Choices, n_tokens = input.SequenceLength,
-                    };
-                    var outs = new deberta_outputs
-                    {
-                        last_hidden_state = pLast, last_hidden_state_size = (nuint)(lastHidden?.Length ?? 0),
-                        hidden_states = pHidden, hidden_states_size = (nuint)(hidden?.Length ?? 0),
-                        logits = pLogits, logits_size = (nuint)(logits?.Length ?? 0),
-                        start_logits = pStart, start_logits_size = (nuint)(start?.Length ?? 0),
-                        end_logits = pEnd, end_logits_size = (nuint)(end?.Length ?? 0),
-                    };
-                    status = NativeMethods.deberta_context_eval(ctx, &batch, &outs);
-                }
-            }
-            if (status == deberta_status.DEBERTA_STATUS_CANCELLED) cancellationToken.ThrowIfCancellationRequested();
-            NativeErrors.ThrowIfFailed(status, "evaluation failed");
+            NativeMethods.deberta_context_cancel(context);
         }
-        finally
+        catch (ObjectDisposedException)
         {
-            if (added) context.DangerousRelease();
         }
     }
 
@@ -219,7 +222,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
         var context = RentContext(CancellationToken.None);
         try
         {
-            return NativeMethods.deberta_context_threads(context.DangerousGetHandle(), batchSize, sequenceLength);
+            return NativeMethods.deberta_context_threads(context, batchSize, sequenceLength);
         }
         finally
         {

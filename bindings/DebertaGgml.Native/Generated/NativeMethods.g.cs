@@ -221,19 +221,19 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial deberta_status deberta_model_get_info(nint model, deberta_model_info* info);
+    internal static partial deberta_status deberta_model_get_info(ModelHandle model, deberta_model_info* info);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial byte* deberta_model_label(nint model, int index);
+    internal static partial byte* deberta_model_label(ModelHandle model, int index);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial nuint deberta_model_weights_size(nint model);
+    internal static partial nuint deberta_model_weights_size(ModelHandle model);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial byte* deberta_model_device(nint model);
+    internal static partial byte* deberta_model_device(ModelHandle model);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
@@ -241,7 +241,7 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial deberta_status deberta_context_create(nint model, deberta_context_params* @params, nint* context);
+    internal static partial deberta_status deberta_context_create(ModelHandle model, deberta_context_params* @params, nint* context);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
@@ -249,17 +249,17 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial nuint deberta_context_memory(nint context);
+    internal static partial nuint deberta_context_memory(ContextHandle context);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial deberta_status deberta_context_eval(nint context, deberta_batch* batch, deberta_outputs* outputs);
+    internal static partial deberta_status deberta_context_eval(ContextHandle context, deberta_batch* batch, deberta_outputs* outputs);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial int deberta_context_threads(nint context, int n_sequences, int n_tokens);
+    internal static partial int deberta_context_threads(ContextHandle context, int n_sequences, int n_tokens);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
-    internal static partial void deberta_context_cancel(nint context);
+    internal static partial void deberta_context_cancel(ContextHandle context);
 }

@@ -21,7 +21,7 @@ internal sealed unsafe class NativeModel : IDisposable
         mp.use_mmap = mmap ? 1 : 0;
         _model = ModelHandle.Load(gguf, mp);
         deberta_model_info info;
-        NativeErrors.ThrowIfFailed(NativeMethods.deberta_model_get_info(_model.DangerousGetHandle(), &info), "info");
+        NativeErrors.ThrowIfFailed(NativeMethods.deberta_model_get_info(_model, &info), "info");
         Info = info;
         var cp = NativeMethods.deberta_context_default_params();
         cp.max_batch = maxBatch;
@@ -61,7 +61,7 @@ internal sealed unsafe class NativeModel : IDisposable
                 start_logits = ps, start_logits_size = (nuint)(start?.Length ?? 0),
                 end_logits = pe, end_logits_size = (nuint)(end?.Length ?? 0),
             };
-            NativeErrors.ThrowIfFailed(NativeMethods.deberta_context_eval(Context, &batch, &outs), "eval");
+            NativeErrors.ThrowIfFailed(NativeMethods.deberta_context_eval(_context, &batch, &outs), "eval");
         }
         return new EvalResult(last, all, logits, start, end);
     }
