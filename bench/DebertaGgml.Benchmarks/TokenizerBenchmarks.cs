@@ -66,7 +66,7 @@ public class TokenizerBenchmarks
         return total;
     }
 
-    /// <summary>Token strings and offsets: ML.Tokenizers' EncodeToTokens against our full Encoding (offsets into the original text).</summary>
+    /// <summary>Token strings and offsets: ML.Tokenizers' EncodeToTokens against our full TokenEncoding (offsets into the original text).</summary>
     [Benchmark]
     public int MlTokenizers_Document_WithOffsets() => _mlNet.EncodeToTokens(_document, out _, false, false).Count;
 

@@ -93,7 +93,7 @@ internal static class TokenizeCommand
         }
     }
 
-    private static void WriteEncoding(Utf8JsonWriter writer, Encoding encoding, bool includeOverflow)
+    private static void WriteEncoding(Utf8JsonWriter writer, TokenEncoding encoding, bool includeOverflow)
     {
         writer.WriteStartObject();
         writer.WriteStartArray("tokens");

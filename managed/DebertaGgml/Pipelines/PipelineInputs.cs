@@ -10,7 +10,7 @@ internal static class PipelineInputs
     /// return_overflowing_tokens and stride: each starts <paramref name="stride"/> tokens before the previous one
     /// ended, in the part <paramref name="strategy"/> truncates. An input that fits is one window, encoded as without a stride.
     /// </summary>
-    public static IReadOnlyList<Encoding> StridedWindows(DebertaModel model, string text, string? pair, int window,
+    public static IReadOnlyList<TokenEncoding> StridedWindows(DebertaModel model, string text, string? pair, int window,
                                                          TruncationStrategy strategy, int stride)
     {
         var first = model.Tokenizer.Encode(text, pair, new EncodeOptions
@@ -41,7 +41,7 @@ internal static class PipelineInputs
     /// Encodes a text (or pair) to fit the window: unchanged when it fits, else truncated with
     /// <paramref name="strategy"/> (Truncated = true) or rejected, as <see cref="PipelineOptions.Overflow"/> says.
     /// </summary>
-    public static (Encoding Encoding, bool Truncated) Encode(DebertaModel model, string text, string? pair, PipelineOptions options,
+    public static (TokenEncoding Encoding, bool Truncated) Encode(DebertaModel model, string text, string? pair, PipelineOptions options,
                                                             TruncationStrategy strategy, string argument)
     {
         int window = Window(model, options);
@@ -55,7 +55,7 @@ internal static class PipelineInputs
         return (encoding, true);
     }
 
-    public static Sequence[] Single(Encoding encoding) => [new Sequence(encoding.Ids, encoding.TypeIds)];
+    public static Sequence[] Single(TokenEncoding encoding) => [new Sequence(encoding.Ids, encoding.TypeIds)];
 
     public static void CheckTexts(IReadOnlyList<string> texts, string argument)
     {

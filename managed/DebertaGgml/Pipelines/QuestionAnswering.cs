@@ -90,7 +90,7 @@ public sealed partial class DebertaModel
     }
 
     /// <summary>The (question, context) encoding cut into windows over the context (HF: only_second truncation with stride).</summary>
-    IReadOnlyList<Encoding> Windows(string question, string context, int window, QuestionAnsweringOptions options)
+    IReadOnlyList<TokenEncoding> Windows(string question, string context, int window, QuestionAnsweringOptions options)
     {
         int questionTokens = Tokenizer.Encode(question, null, new EncodeOptions { AddSpecialTokens = false }).Length;
         int contextRoom = window - questionTokens - 3;

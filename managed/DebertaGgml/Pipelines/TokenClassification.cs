@@ -56,7 +56,7 @@ public sealed partial class DebertaModel
         ArgumentNullException.ThrowIfNull(options.IgnoreLabels, nameof(options.IgnoreLabels));
         PipelineInputs.RequireHead(this, ModelHead.TokenClassification, "ExtractEntities");
         int? strideWindow = options.Stride is null ? null : StrideWindow(options);
-        var windows = new List<(int Item, Encoding Window)>();
+        var windows = new List<(int Item, TokenEncoding Window)>();
         var truncated = new bool[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {

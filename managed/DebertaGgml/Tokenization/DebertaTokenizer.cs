@@ -93,7 +93,7 @@ public sealed class DebertaTokenizer
         return sink.Tokens!;
     }
 
-    public Encoding Encode(string text, string? pair = null, EncodeOptions? options = null)
+    public TokenEncoding Encode(string text, string? pair = null, EncodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= EncodeOptions.Default;
@@ -134,12 +134,12 @@ public sealed class DebertaTokenizer
     }
 
     /// <summary>Encodes texts (and optional pairs, same count) and pads them as <see cref="EncodeOptions.Padding"/> says.</summary>
-    public IReadOnlyList<Encoding> EncodeBatch(IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs = null, EncodeOptions? options = null)
+    public IReadOnlyList<TokenEncoding> EncodeBatch(IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs = null, EncodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         if (pairs is not null && pairs.Count != texts.Count) throw new ArgumentException($"pairs has {pairs.Count} entries but texts has {texts.Count}", nameof(pairs));
         options ??= EncodeOptions.Default;
-        var encodings = new Encoding[texts.Count];
+        var encodings = new TokenEncoding[texts.Count];
         for (int i = 0; i < texts.Count; i++)
         {
             if (texts[i] is null) throw new ArgumentNullException(nameof(texts), $"texts[{i}] is null");
@@ -179,7 +179,7 @@ public sealed class DebertaTokenizer
     /// <summary>Writes the vocabulary and normalizer as an spm.model that loads back to the same tokenizer.</summary>
     public void WriteSentencePieceModel(Stream stream) => SentencePieceModelWriter.Write(Data, stream);
 
-    private Encoding EncodeUnpadded(string text, string? pair, EncodeOptions options)
+    private TokenEncoding EncodeUnpadded(string text, string? pair, EncodeOptions options)
     {
         var first = new TokenSink(withTokens: true, expectedCount: ExpectedTokens(text));
         _pipeline.Encode(text, first);
@@ -196,7 +196,7 @@ public sealed class DebertaTokenizer
     }
 
     /// <summary>[CLS] A [SEP] (B [SEP]) for one window of each sequence, built with block copies.</summary>
-    private Encoding Assemble(TokenSink first, TokenSink? second, SequenceWindow window, bool addSpecialTokens)
+    private TokenEncoding Assemble(TokenSink first, TokenSink? second, SequenceWindow window, bool addSpecialTokens)
     {
         int specials = addSpecialTokens ? (second is null ? 2 : 3) : 0;
         int length = window.FirstCount + window.SecondCount + specials;
@@ -237,7 +237,7 @@ public sealed class DebertaTokenizer
         }
         var attention = new int[length];
         attention.AsSpan().Fill(1);
-        return new Encoding
+        return new TokenEncoding
         {
             Ids = ids,
             Tokens = tokens,
@@ -250,7 +250,7 @@ public sealed class DebertaTokenizer
     }
 
     /// <summary>Right padding with [PAD] (type id 0, attention 0, special mask 1), as HF pads.</summary>
-    private Encoding Pad(Encoding encoding, int length)
+    private TokenEncoding Pad(TokenEncoding encoding, int length)
     {
         int missing = length - encoding.Length;
         if (missing <= 0) return encoding;

@@ -37,7 +37,7 @@ public sealed record EncodeOptions
     public TruncationStrategy Truncation { get; init; } = TruncationStrategy.None;
     /// <summary>Tokens shared by consecutive overflowing windows.</summary>
     public int Stride { get; init; }
-    /// <summary>Returns the truncated-away part as further windows in <see cref="Encoding.Overflowing"/>.</summary>
+    /// <summary>Returns the truncated-away part as further windows in <see cref="TokenEncoding.Overflowing"/>.</summary>
     public bool ReturnOverflowing { get; init; }
     public PaddingStrategy Padding { get; init; } = PaddingStrategy.None;
 }
@@ -46,7 +46,7 @@ public sealed record EncodeOptions
 /// One encoded sequence (or pair). Offsets are (Start, End) UTF-16 index ranges into the ORIGINAL text the token
 /// came from (the first or second text for pairs); special and padding tokens have (0, 0).
 /// </summary>
-public sealed record Encoding
+public sealed record TokenEncoding
 {
     public required IReadOnlyList<int> Ids { get; init; }
     public required IReadOnlyList<string> Tokens { get; init; }
@@ -56,7 +56,7 @@ public sealed record Encoding
     public required IReadOnlyList<(int Start, int End)> Offsets { get; init; }
     /// <summary>0 for tokens of the first text, 1 for the second, -1 for special and padding tokens.</summary>
     public required IReadOnlyList<int> SequenceIds { get; init; }
-    public IReadOnlyList<Encoding> Overflowing { get; init; } = [];
+    public IReadOnlyList<TokenEncoding> Overflowing { get; init; } = [];
 
     public int Length => Ids.Count;
 }

@@ -28,7 +28,7 @@ public class EntityStrideTests
         new() { Aggregation = aggregation, MaxLength = SmallWindow, Stride = SmallStride };
 
     /// <summary>The windows as the tokenizer cuts them (HF return_overflowing_tokens with stride).</summary>
-    static Encoding[] TokenizerWindows(string text, int window, int stride)
+    static TokenEncoding[] TokenizerWindows(string text, int window, int stride)
     {
         var first = Model.Tokenizer.Encode(text, null, new EncodeOptions
         {
@@ -121,7 +121,7 @@ public class EntityStrideTests
         Assert.True(beyondFirst > 0, "no entity came from a window after the first");
     }
 
-    static double[][] WindowProbabilities(Encoding window)
+    static double[][] WindowProbabilities(TokenEncoding window)
     {
         int n = window.Length;
         var output = Model.Evaluate(new ModelInput(window.Ids.ToArray(), Enumerable.Repeat(1, n).ToArray(), window.TypeIds.ToArray(), 1, n));
@@ -131,7 +131,7 @@ public class EntityStrideTests
     }
 
     /// <summary>Whether some run of the window's tokens, trimmed of whitespace as the pipeline documents, is this entity.</summary>
-    static bool Explains(string text, Encoding window, double[][] probs, IReadOnlyList<string> labels, Entity entity)
+    static bool Explains(string text, TokenEncoding window, double[][] probs, IReadOnlyList<string> labels, Entity entity)
     {
         var tokens = Enumerable.Range(0, window.Length).Where(t => window.SpecialTokensMask[t] == 0).ToList();
         string Label(int t) => labels[Array.IndexOf(probs[t], probs[t].Max())];
