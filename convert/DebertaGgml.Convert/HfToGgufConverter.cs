@@ -27,7 +27,7 @@ public static class HfToGgufConverter
         var writer = new GgufWriter();
         string name = options.Name ?? new DirectoryInfo(hfFolder).Name;
         ModelMetadata.Write(writer, config, head, architecture, name, options.Type);
-        GgufTokenizer.Write(writer, tokenizer);
+        GgufTokenizerWriter.Write(writer, tokenizer);
         var planned = plan.Select(p => (p.Source, Target: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
             TypePolicy.Choose(p.Mapping.Role, p.Mapping.Dimensions[0], options)))).ToList();
 

@@ -30,33 +30,6 @@ public static class GgufTokenizer
     /// <summary>llama.cpp's model name for a SentencePiece unigram vocabulary.</summary>
     public const string UnigramModelName = "t5";
 
-    public static void Write(GgufWriter writer, TokenizerModelData data)
-    {
-        if (data.Scores.Count != data.Pieces.Count || data.Kinds.Count != data.Pieces.Count)
-            throw new ArgumentException($"tokenizer has {data.Pieces.Count} pieces but {data.Scores.Count} scores and {data.Kinds.Count} kinds");
-        writer.Set(Model, GgufValue.Of(UnigramModelName));
-        writer.Set(Tokens, GgufValue.Of(data.Pieces.ToArray()));
-        writer.Set(Scores, GgufValue.Of(data.Scores.ToArray()));
-        writer.Set(TokenType, GgufValue.Of(data.Kinds.Select(k => (int)k).ToArray()));
-        writer.Set(BosId, GgufValue.Of(CheckedId(data.ClsId, "[CLS]", data)));
-        writer.Set(ClsId, GgufValue.Of(CheckedId(data.ClsId, "[CLS]", data)));
-        writer.Set(EosId, GgufValue.Of(CheckedId(data.SepId, "[SEP]", data)));
-        writer.Set(SepId, GgufValue.Of(CheckedId(data.SepId, "[SEP]", data)));
-        writer.Set(UnkId, GgufValue.Of(CheckedId(data.UnkId, "[UNK]", data)));
-        writer.Set(PadId, GgufValue.Of(CheckedId(data.PadId, "[PAD]", data)));
-        if (data.MaskId >= 0) writer.Set(MaskId, GgufValue.Of(CheckedId(data.MaskId, "[MASK]", data)));
-        writer.Set(AddBos, GgufValue.Of(true));
-        writer.Set(AddEos, GgufValue.Of(true));
-        writer.Set(AddSpacePrefix, GgufValue.Of(data.AddDummyPrefix));
-        writer.Set(RemoveExtraWhitespaces, GgufValue.Of(data.RemoveExtraWhitespaces));
-        writer.Set(PrecompiledCharsmap, GgufValue.Of(data.PrecompiledCharsmap));
-        writer.Set(DoLowerCase, GgufValue.Of(data.DoLowerCase));
-        writer.Set(SplitByPunct, GgufValue.Of(data.SplitByPunct));
-        writer.Set(ByteFallback, GgufValue.Of(data.ByteFallback));
-        writer.Set(Source, GgufValue.Of(data.Source == TokenizerSource.TokenizerJson ? "tokenizer_json" : "spm"));
-        if (data.ModelMaxLength is int maxLength) writer.Set(ModelMaxLength, GgufValue.Of((uint)maxLength));
-    }
-
     public static TokenizerModelData Read(GgufFile file)
     {
         string model = file.GetString(Model);
@@ -94,7 +67,4 @@ public static class GgufTokenizer
             ModelMaxLength = file.TryGet(ModelMaxLength, out _) ? (int)file.GetUInt32(ModelMaxLength) : null,
         };
     }
-
-    private static uint CheckedId(int id, string what, TokenizerModelData data) =>
-        id >= 0 && id < data.Pieces.Count ? (uint)id : throw new ArgumentException($"{what} id {id} is outside the vocabulary of {data.Pieces.Count} pieces");
 }

@@ -176,9 +176,6 @@ public sealed class DebertaTokenizer
 
     public string? IdToToken(int id) => _vocabulary.IsValidId(id) ? _vocabulary.Pieces[id] : null;
 
-    /// <summary>Writes the vocabulary and normalizer as an spm.model that loads back to the same tokenizer.</summary>
-    public void WriteSentencePieceModel(Stream stream) => SentencePieceModelWriter.Write(Data, stream);
-
     private TokenEncoding EncodeUnpadded(string text, string? pair, EncodeOptions options)
     {
         var first = new TokenSink(withTokens: true, expectedCount: ExpectedTokens(text));

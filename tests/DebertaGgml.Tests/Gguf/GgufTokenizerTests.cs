@@ -1,3 +1,4 @@
+using DebertaGgml.Convert;
 using DebertaGgml.Gguf;
 using DebertaGgml.Tokenization;
 
@@ -24,7 +25,7 @@ public class GgufTokenizerTests
     private static GgufFile WriteAndOpen(string path, TokenizerModelData data)
     {
         var writer = new GgufWriter();
-        GgufTokenizer.Write(writer, data);
+        GgufTokenizerWriter.Write(writer, data);
         using (var stream = File.Create(path))
         {
             writer.WriteHeader(stream);
@@ -100,7 +101,7 @@ public class GgufTokenizerTests
     [Fact]
     public void Special_ids_outside_the_vocabulary_are_refused()
     {
-        var e = Assert.Throws<ArgumentException>(() => GgufTokenizer.Write(new GgufWriter(), Sample with { MaskId = 8 }));
+        var e = Assert.Throws<ArgumentException>(() => GgufTokenizerWriter.Write(new GgufWriter(), Sample with { MaskId = 8 }));
         Assert.Contains("[MASK] id 8", e.Message);
     }
 }

@@ -1,3 +1,4 @@
+using DebertaGgml.Convert;
 using System.Buffers.Binary;
 using System.Text;
 using DebertaGgml.Gguf;

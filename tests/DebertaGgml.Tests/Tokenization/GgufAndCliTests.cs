@@ -1,3 +1,4 @@
+using DebertaGgml.Convert;
 using System.Text.Json;
 using DebertaGgml.Cli.Commands;
 using DebertaGgml.Gguf;
@@ -114,7 +115,7 @@ public class GgufAndCliTests : IDisposable
     {
         var writer = new GgufWriter();
         writer.Set("general.architecture", GgufValue.Of("deberta-v2"));
-        GgufTokenizer.Write(writer, data);
+        GgufTokenizerWriter.Write(writer, data);
         string path = Path.Combine(_dir, name);
         using (var stream = File.Create(path))
         {

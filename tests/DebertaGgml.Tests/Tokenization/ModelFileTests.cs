@@ -1,3 +1,4 @@
+using DebertaGgml.Convert;
 using DebertaGgml.Tokenization;
 using static DebertaGgml.Tests.Tokenization.TokenizerFixtures;
 
@@ -14,7 +15,7 @@ public class ModelFileTests
     {
         var original = DebertaTokenizer.FromSentencePiece(FixturePath(folder, "spm.model"));
         using var stream = new MemoryStream();
-        original.WriteSentencePieceModel(stream);
+        SentencePieceModelWriter.Write(original.Data, stream);
         stream.Position = 0;
         var reloaded = DebertaTokenizer.FromSentencePiece(stream);
 

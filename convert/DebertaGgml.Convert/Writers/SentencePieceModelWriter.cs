@@ -1,4 +1,6 @@
-namespace DebertaGgml.Tokenization;
+using DebertaGgml.Tokenization;
+
+namespace DebertaGgml.Convert;
 
 /// <summary>
 /// Writes <see cref="TokenizerModelData"/> as a SentencePiece ModelProto that SentencePiece and

@@ -1,6 +1,8 @@
 using System.Text;
 
-namespace DebertaGgml.Gguf;
+using DebertaGgml.Gguf;
+
+namespace DebertaGgml.Convert;
 
 /// <summary>
 /// Writes a GGUF v3 file in one pass: metadata and tensor descriptions are declared first (sizes follow
@@ -149,18 +151,18 @@ public sealed class GgufWriter
     {
         switch (type)
         {
-            case GgufValueType.UInt8: w.Write(Convert.ToByte(value)); break;
-            case GgufValueType.Int8: w.Write(Convert.ToSByte(value)); break;
-            case GgufValueType.UInt16: w.Write(Convert.ToUInt16(value)); break;
-            case GgufValueType.Int16: w.Write(Convert.ToInt16(value)); break;
-            case GgufValueType.UInt32: w.Write(Convert.ToUInt32(value)); break;
-            case GgufValueType.Int32: w.Write(Convert.ToInt32(value)); break;
-            case GgufValueType.Float32: w.Write(Convert.ToSingle(value)); break;
+            case GgufValueType.UInt8: w.Write(System.Convert.ToByte(value)); break;
+            case GgufValueType.Int8: w.Write(System.Convert.ToSByte(value)); break;
+            case GgufValueType.UInt16: w.Write(System.Convert.ToUInt16(value)); break;
+            case GgufValueType.Int16: w.Write(System.Convert.ToInt16(value)); break;
+            case GgufValueType.UInt32: w.Write(System.Convert.ToUInt32(value)); break;
+            case GgufValueType.Int32: w.Write(System.Convert.ToInt32(value)); break;
+            case GgufValueType.Float32: w.Write(System.Convert.ToSingle(value)); break;
             case GgufValueType.Bool: w.Write((bool)value ? (byte)1 : (byte)0); break;
             case GgufValueType.String: WriteString(w, (string)value); break;
-            case GgufValueType.UInt64: w.Write(Convert.ToUInt64(value)); break;
-            case GgufValueType.Int64: w.Write(Convert.ToInt64(value)); break;
-            case GgufValueType.Float64: w.Write(Convert.ToDouble(value)); break;
+            case GgufValueType.UInt64: w.Write(System.Convert.ToUInt64(value)); break;
+            case GgufValueType.Int64: w.Write(System.Convert.ToInt64(value)); break;
+            case GgufValueType.Float64: w.Write(System.Convert.ToDouble(value)); break;
             default: throw new NotSupportedException($"GGUF value type {type} cannot be written as a scalar");
         }
     }
