@@ -13,6 +13,7 @@ namespace DebertaGgml.BindingsGen;
 /// </summary>
 public static class BindingsGenerator
 {
+    /// <summary>The clang that dumps the header's AST (its JSON layout is what this generator reads).</summary>
     public const string ClangExecutable = "clang-14";
 
     /// <summary>Runs clang on the header and returns the generated C# source.</summary>

@@ -2,7 +2,18 @@ using System.Runtime.InteropServices;
 
 namespace DebertaGgml.Native;
 
-public enum NativeLogLevel { Debug = 0, Info = 1, Warning = 2, Error = 3 }
+/// <summary>Severity of a log line (the C API's deberta_log_level).</summary>
+public enum NativeLogLevel
+{
+    /// <summary>Detail for debugging.</summary>
+    Debug = 0,
+    /// <summary>Progress and choices made (devices, CPU variant).</summary>
+    Info = 1,
+    /// <summary>Something unexpected that did not stop the call.</summary>
+    Warning = 2,
+    /// <summary>A failure.</summary>
+    Error = 3,
+}
 
 /// <summary>
 /// One log sink for the loader, libdeberta and ggml. By default warnings and errors go to stderr;
@@ -15,6 +26,7 @@ public static unsafe class NativeLog
     /// <summary>Receives every log line. The default writes warnings and errors to stderr.</summary>
     public static Action<NativeLogLevel, string>? Handler { get; set; } = DefaultHandler;
 
+    /// <summary>Writes warnings and errors to stderr: the sink used until a handler is set.</summary>
     public static void DefaultHandler(NativeLogLevel level, string message)
     {
         if (level >= NativeLogLevel.Warning) Console.Error.WriteLine($"deberta: {message}");

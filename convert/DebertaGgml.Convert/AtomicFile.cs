@@ -3,6 +3,7 @@ namespace DebertaGgml.Convert;
 /// <summary>Writes a file through a temporary sibling that is renamed into place only on success.</summary>
 public static class AtomicFile
 {
+    /// <summary>Writes <paramref name="path"/> through a temporary file in the same folder, renamed over it only when <paramref name="write"/> succeeded.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string fullPath = Path.GetFullPath(path);

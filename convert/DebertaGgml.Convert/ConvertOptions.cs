@@ -5,6 +5,7 @@ namespace DebertaGgml.Convert;
 /// <summary>How to convert. <see cref="Type"/> applies to weight matrices; vectors (norms, biases) always stay F32.</summary>
 public sealed record ConvertOptions
 {
+    /// <summary>Storage type of the weight matrices (norms and biases stay F32).</summary>
     public GgmlType Type { get; init; } = GgmlType.F32;
     /// <summary>Type of the embedding tables, when they should keep more precision than <see cref="Type"/>.</summary>
     public GgmlType? EmbeddingType { get; init; }
@@ -14,6 +15,7 @@ public sealed record ConvertOptions
     public string? Name { get; init; }
     /// <summary>Weights file to read instead of the first found (model.safetensors, index, pytorch_model.bin).</summary>
     public string? WeightsFile { get; init; }
+    /// <summary>Receives one report per tensor written; null for none.</summary>
     public IProgress<ConvertProgress>? Progress { get; init; }
 }
 

@@ -8,33 +8,61 @@ namespace DebertaGgml.Convert;
 /// </summary>
 public sealed record DebertaConfig
 {
+    /// <summary>HF model_type.</summary>
     public string ModelType { get; init; } = "deberta-v2";
+    /// <summary>HF architectures (the model class names).</summary>
     public IReadOnlyList<string> Architectures { get; init; } = [];
+    /// <summary>HF vocab_size.</summary>
     public int VocabSize { get; init; } = 128100;
+    /// <summary>HF hidden_size.</summary>
     public int HiddenSize { get; init; } = 1536;
+    /// <summary>HF num_hidden_layers.</summary>
     public int NumHiddenLayers { get; init; } = 24;
+    /// <summary>HF num_attention_heads.</summary>
     public int NumAttentionHeads { get; init; } = 24;
+    /// <summary>HF intermediate_size.</summary>
     public int IntermediateSize { get; init; } = 6144;
+    /// <summary>HF hidden_act.</summary>
     public string HiddenAct { get; init; } = "gelu";
+    /// <summary>HF max_position_embeddings.</summary>
     public int MaxPositionEmbeddings { get; init; } = 512;
+    /// <summary>HF type_vocab_size (0: no token type embedding).</summary>
     public int TypeVocabSize { get; init; }
+    /// <summary>HF layer_norm_eps.</summary>
     public float LayerNormEps { get; init; } = 1e-7f;
+    /// <summary>HF relative_attention.</summary>
     public bool RelativeAttention { get; init; }
+    /// <summary>HF max_relative_positions (below 1: max_position_embeddings).</summary>
     public int MaxRelativePositions { get; init; } = -1;
+    /// <summary>HF position_buckets (0 or less: no log bucketing).</summary>
     public int PositionBuckets { get; init; } = -1;
+    /// <summary>HF pos_att_type ("c2p", "p2c").</summary>
     public IReadOnlyList<string> PosAttType { get; init; } = [];
+    /// <summary>HF share_att_key.</summary>
     public bool ShareAttKey { get; init; }
+    /// <summary>HF norm_rel_ebd ("layer_norm", "none", or a |-separated list).</summary>
     public string NormRelEbd { get; init; } = "none";
+    /// <summary>HF position_biased_input.</summary>
     public bool PositionBiasedInput { get; init; } = true;
+    /// <summary>HF embedding_size (default: hidden_size).</summary>
     public int EmbeddingSize { get; init; }
+    /// <summary>HF conv_kernel_size (0: no ConvLayer).</summary>
     public int ConvKernelSize { get; init; }
+    /// <summary>HF conv_act.</summary>
     public string ConvAct { get; init; } = "tanh";
+    /// <summary>HF conv_groups (only 1 is accepted).</summary>
     public int ConvGroups { get; init; } = 1;
+    /// <summary>HF pooler_hidden_size (default: hidden_size).</summary>
     public int PoolerHiddenSize { get; init; }
+    /// <summary>HF pooler_hidden_act.</summary>
     public string PoolerHiddenAct { get; init; } = "gelu";
+    /// <summary>HF pad_token_id.</summary>
     public int PadTokenId { get; init; }
+    /// <summary>HF legacy (the masked-LM head layout).</summary>
     public bool Legacy { get; init; } = true;
+    /// <summary>HF tie_word_embeddings.</summary>
     public bool TieWordEmbeddings { get; init; } = true;
+    /// <summary>HF problem_type ("" when absent).</summary>
     public string ProblemType { get; init; } = "";
     /// <summary>Labels in id order; HF's default is two labels LABEL_0, LABEL_1.</summary>
     public IReadOnlyList<string> Labels { get; init; } = ["LABEL_0", "LABEL_1"];
@@ -45,9 +73,11 @@ public sealed record DebertaConfig
     /// <summary>Half the rows of the relative embedding table.</summary>
     public int AttentionSpan => PositionBuckets > 0 ? PositionBuckets : ResolvedMaxRelativePositions;
 
+    /// <summary>Whether HF applies LayerNorm to the relative embeddings: "layer_norm" among the |-separated entries of norm_rel_ebd.</summary>
     public bool NormalizesRelativeEmbeddings =>
         NormRelEbd.ToLowerInvariant().Split('|').Select(x => x.Trim()).Contains("layer_norm");
 
+    /// <summary>Reads and validates a config.json; throws <see cref="ConvertException"/> naming the file.</summary>
     public static DebertaConfig Load(string path)
     {
         JsonDocument doc;
@@ -80,6 +110,7 @@ public sealed record DebertaConfig
         }
     }
 
+    /// <summary>Reads and validates a parsed config.json with HF's defaults for absent fields.</summary>
     public static DebertaConfig Parse(JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("the config is not a JSON object");

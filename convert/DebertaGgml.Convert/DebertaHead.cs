@@ -1,16 +1,23 @@
 namespace DebertaGgml.Convert;
 
-/// <summary>The task head of a checkpoint; <see cref="GgufName"/> is the value of the ARCH.head key.</summary>
+/// <summary>The task head of a checkpoint; <see cref="DebertaHeads.GgufName"/> is the value of the ARCH.head key.</summary>
 public enum DebertaHead
 {
+    /// <summary>DebertaV2Model: the encoder only.</summary>
     None,
+    /// <summary>DebertaV2ForSequenceClassification.</summary>
     SequenceClassification,
+    /// <summary>DebertaV2ForTokenClassification.</summary>
     TokenClassification,
+    /// <summary>DebertaV2ForQuestionAnswering.</summary>
     QuestionAnswering,
+    /// <summary>DebertaV2ForMultipleChoice.</summary>
     MultipleChoice,
+    /// <summary>DebertaV2ForMaskedLM.</summary>
     MaskedLM,
 }
 
+/// <summary>Maps HF architecture names and GGUF head names to <see cref="DebertaHead"/>.</summary>
 public static class DebertaHeads
 {
     private static readonly Dictionary<string, DebertaHead> ByArchitecture = new()
@@ -23,13 +30,16 @@ public static class DebertaHeads
         ["DebertaV2ForMultipleChoice"] = DebertaHead.MultipleChoice,
     };
 
+    /// <summary>The HF architectures the converter accepts.</summary>
     public static IEnumerable<string> SupportedArchitectures => ByArchitecture.Keys;
 
+    /// <summary>The head of an HF architecture name; false for one the converter does not know.</summary>
     public static bool TryFromArchitecture(string architecture, out DebertaHead head) => ByArchitecture.TryGetValue(architecture, out head);
 
     /// <summary>The architecture name HF uses for a head (used when config.json has no architectures).</summary>
     public static string Architecture(DebertaHead head) => ByArchitecture.First(kv => kv.Value == head).Key;
 
+    /// <summary>The value of the GGUF head key (docs/gguf.md).</summary>
     public static string GgufName(DebertaHead head) => head switch
     {
         DebertaHead.None => "none",

@@ -8,6 +8,7 @@ namespace DebertaGgml.Convert;
 /// </summary>
 public static class GgufRequantizer
 {
+    /// <summary>Rewrites a GGUF with its weight matrices in <see cref="ConvertOptions.Type"/>, metadata and tokenizer kept.</summary>
     public static ConvertResult Requantize(string inPath, string outPath, ConvertOptions options)
     {
         if (!File.Exists(inPath)) throw new ConvertException(inPath, "GGUF file does not exist");

@@ -6,9 +6,11 @@ namespace DebertaGgml.Convert;
 /// <summary>Converts a HuggingFace DeBERTa-v2/v3 model folder to one GGUF file (docs/gguf.md).</summary>
 public static class HfToGgufConverter
 {
+    /// <summary>HF's model configuration file.</summary>
     public const string ConfigFile = "config.json";
 
 
+    /// <summary>Converts an HF model folder (config, weights, tokenizer files) to one GGUF file, written atomically.</summary>
     public static ConvertResult Convert(string hfFolder, string outPath, ConvertOptions? options = null)
     {
         options ??= new ConvertOptions();

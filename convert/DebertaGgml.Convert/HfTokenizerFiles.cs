@@ -6,9 +6,12 @@ namespace DebertaGgml.Convert;
 /// <summary>The tokenizer of an HF model folder: spm.model, else tokenizer.json, with the HF config files next to it.</summary>
 public static class HfTokenizerFiles
 {
+    /// <summary>The SentencePiece model of a slow DebertaV2Tokenizer.</summary>
     public const string SentencePieceModel = "spm.model";
+    /// <summary>The fast tokenizer's file.</summary>
     public const string TokenizerJson = "tokenizer.json";
 
+    /// <summary>Reads the folder's tokenizer (spm.model or tokenizer.json plus the config files) for a vocabulary of <paramref name="vocabSize"/> rows.</summary>
     public static TokenizerModelData Load(string folder, int vocabSize)
     {
         string spm = Path.Combine(folder, SentencePieceModel), json = Path.Combine(folder, TokenizerJson);

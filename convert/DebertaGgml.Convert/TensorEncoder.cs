@@ -13,6 +13,7 @@ public static unsafe class TensorEncoder
 {
     private const long ChunkElements = 1 << 20;
 
+    /// <summary>Encodes rows x rowLength floats as <paramref name="type"/> into <paramref name="destination"/>.</summary>
     public static void Encode(GgmlType type, ReadOnlySpan<float> source, long rows, long rowLength, Span<byte> destination)
     {
         if (source.Length != rows * rowLength) throw new ArgumentException($"{source.Length} floats for {rows} x {rowLength}");

@@ -16,6 +16,7 @@ public enum TensorRole
 /// <summary>One GGUF tensor and where it comes from. <see cref="Dimensions"/> is ggml order (HF shape reversed).</summary>
 public sealed record TensorMapping(string GgufName, string HfName, long[] Dimensions)
 {
+    /// <summary>What the tensor is for, which decides its storage type.</summary>
     public TensorRole Role => TensorMap.RoleOf(GgufName, Dimensions.Length);
 
 
@@ -39,6 +40,7 @@ public static class TensorMap
     /// <summary>Tied MLM decoder weights: an alias of the word embeddings unless the config unties them.</summary>
     public static readonly IReadOnlyList<string> DecoderWeightNames = ["cls.predictions.decoder.weight", "lm_predictions.lm_head.weight"];
 
+    /// <summary>Every GGUF tensor of a model with this config and head: GGUF name, HF name and GGUF shape.</summary>
     public static IReadOnlyList<TensorMapping> Build(DebertaConfig c, DebertaHead head, int numLabels)
     {
         long h = c.HiddenSize, e = c.EmbeddingSize, ff = c.IntermediateSize, v = c.VocabSize;

@@ -8,6 +8,7 @@ namespace DebertaGgml.Convert;
 /// </summary>
 public static class TypePolicy
 {
+    /// <summary>The storage type of a tensor: the requested one for matrices whose rows fit its blocks, else F32/F16.</summary>
     public static GgmlType Choose(TensorRole role, long rowLength, ConvertOptions options)
     {
         var wanted = role switch

@@ -61,6 +61,19 @@ public static unsafe class DebertaLibrary
     }
 
     /// <summary>
+    /// The CPU threads <see cref="DebertaModelOptions.Threads"/> = 0 stands for: on Linux the physical cores listed in
+    /// /proc/cpuinfo (not reduced by an affinity mask or a container's CPU quota), elsewhere the hardware threads.
+    /// </summary>
+    public static int DefaultThreads
+    {
+        get
+        {
+            NativeLibraryLoader.EnsureLoaded();
+            return NativeMethods.deberta_default_threads();
+        }
+    }
+
+    /// <summary>
     /// Multiplies a [m x k] by b[n x k] transposed with a ggml graph on the CPU backend: a smoke test
     /// that the native stack computes.
     /// </summary>

@@ -24,11 +24,13 @@ public sealed unsafe partial class DebertaModel : IDisposable
     readonly SemaphoreSlim _contextSlots;
     volatile bool _disposed;
 
+    /// <summary>Architecture, hyperparameters, head, labels and tokenizer settings.</summary>
     public ModelInfo Info { get; }
     /// <summary>The model's own tokenizer, rebuilt from the GGUF (thread-safe).</summary>
     public DebertaTokenizer Tokenizer { get; }
     /// <summary>Longest sequence an evaluation accepts: the model's limit, or the smaller option.</summary>
     public int MaxSequenceLength { get; }
+    /// <summary>Most sequences (times choices) one evaluation takes (<see cref="DebertaModelOptions.MaxBatch"/>).</summary>
     public int MaxBatch => _options.MaxBatch;
 
     DebertaModel(ModelHandle handle, DebertaModelOptions options, ModelInfo info, TokenizerModelData tokenizer)

@@ -3,6 +3,7 @@ namespace DebertaGgml;
 /// <summary>Where a model runs.</summary>
 public enum DebertaDevice
 {
+    /// <summary>The CPU.</summary>
     Cpu = 0,
     /// <summary>The first GPU/accelerator ggml offers, else the CPU.</summary>
     Best = 1,
@@ -11,15 +12,18 @@ public enum DebertaDevice
 /// <summary>How a model is loaded and how its inference contexts are sized.</summary>
 public sealed record DebertaModelOptions
 {
+    /// <summary>All defaults.</summary>
     public static DebertaModelOptions Default { get; } = new();
 
     /// <summary>
-    /// The most CPU threads an evaluation uses; 0 (default) = the physical cores. An evaluation that is small for the
+    /// The most CPU threads an evaluation uses; 0 (default) = <see cref="DebertaLibrary.DefaultThreads"/> (on Linux
+    /// the physical cores of /proc/cpuinfo, whatever the affinity mask or CPU quota). An evaluation that is small for the
     /// model (short texts, small models) uses fewer, down to one, because waking the other threads for every graph
     /// node costs more than they save (see <see cref="DebertaModel.ThreadsFor"/>), much as ONNX Runtime's
     /// intra-op thread count is an upper bound.
     /// </summary>
     public int Threads { get; init; }
+    /// <summary>Where the weights live and evaluations run; default the CPU.</summary>
     public DebertaDevice Device { get; init; } = DebertaDevice.Cpu;
     /// <summary>Most sequences (times choices, for multiple choice) in one evaluation.</summary>
     public int MaxBatch { get; init; } = 8;
@@ -27,7 +31,8 @@ public sealed record DebertaModelOptions
     public int? MaxSequenceLength { get; init; }
     /// <summary>
     /// Most evaluations running at once (one native context each, created on first need and reused);
-    /// further callers wait. Each context holds its own compute buffers.
+    /// further callers wait. Each context holds its own compute buffers. Default: half of
+    /// <see cref="Environment.ProcessorCount"/> (logical processors available to the process), at least 1.
     /// </summary>
     public int MaxConcurrency { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
     /// <summary>Map the file instead of reading it, where the backend allows.</summary>

@@ -24,6 +24,7 @@ public sealed record ModelInput(int[] InputIds, int[] AttentionMask, int[]? Toke
 [Flags]
 public enum ModelOutputKinds
 {
+    /// <summary>Nothing beyond running the graph (e.g. to warm it).</summary>
     None = 0,
     /// <summary>[BatchSize*Choices, SequenceLength, HiddenSize]</summary>
     LastHiddenState = 1,

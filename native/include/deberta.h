@@ -181,7 +181,7 @@ DEBERTA_API const char * deberta_model_device(const deberta_model * model);
 typedef struct deberta_context deberta_context;
 
 typedef struct deberta_context_params {
-    int32_t n_threads;   /* most CPU threads an eval uses (see deberta_context_threads); <= 0: physical cores */
+    int32_t n_threads;   /* most CPU threads an eval uses (see deberta_context_threads); <= 0: deberta_default_threads() */
     int32_t max_batch;   /* largest B * C eval accepts; default 8 */
     int32_t max_tokens;  /* largest T eval accepts; default 512 (capped by the model's limit) */
 } deberta_context_params;
@@ -214,6 +214,10 @@ typedef struct deberta_outputs {
 } deberta_outputs;
 
 DEBERTA_API deberta_context_params deberta_context_default_params(void);
+/* The thread count n_threads <= 0 stands for: on Linux the distinct (physical id, core id) pairs of /proc/cpuinfo,
+   i.e. the machine's physical cores whatever the process's affinity or CPU quota; elsewhere (or when that file
+   lists none) the hardware threads. */
+DEBERTA_API int32_t deberta_default_threads(void);
 DEBERTA_API deberta_status deberta_context_create(deberta_model * model, const deberta_context_params * params,
         deberta_context ** context);
 DEBERTA_API void deberta_context_free(deberta_context * context);

@@ -70,6 +70,8 @@ deberta_context_params deberta_context_default_params(void) {
     return p;
 }
 
+int32_t deberta_default_threads(void) { return physical_core_count(); }
+
 deberta_status deberta_context_create(deberta_model * model, const deberta_context_params * params,
                                       deberta_context ** context) {
     if (context) *context = nullptr;

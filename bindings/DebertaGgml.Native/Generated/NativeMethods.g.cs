@@ -241,6 +241,10 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial int deberta_default_threads();
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial deberta_status deberta_context_create(ModelHandle model, deberta_context_params* @params, nint* context);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]

@@ -3,19 +3,26 @@ namespace DebertaGgml.Convert.Checkpoints;
 /// <summary>Element types a checkpoint tensor can have; only F32, F16 and BF16 can be converted.</summary>
 public enum SourceType
 {
+    /// <summary>32-bit float.</summary>
     F32,
+    /// <summary>IEEE half.</summary>
     F16,
+    /// <summary>bfloat16.</summary>
     BF16,
+    /// <summary>Any other element type (integer, float64, ...): listed, but not convertible.</summary>
     Unsupported,
 }
 
 /// <summary>One tensor of a checkpoint. <see cref="Shape"/> is in PyTorch order (outermost first).</summary>
 public sealed record CheckpointTensor(string Name, SourceType Type, long[] Shape, string File, string TypeName)
 {
+    /// <summary>Product of the dimensions.</summary>
     public long ElementCount => Shape.Aggregate(1L, (n, d) => n * d);
 
+    /// <summary>The shape as "[a, b]" for messages.</summary>
     public string ShapeText => $"[{string.Join(", ", Shape)}]";
 
+    /// <summary>Bytes per element of a convertible source type.</summary>
     public static int ElementBytes(SourceType type) => type == SourceType.F32 ? 4 : 2;
 }
 
@@ -25,6 +32,7 @@ public interface ICheckpoint : IDisposable
     /// <summary>Describes the files, e.g. "model.safetensors".</summary>
     string Description { get; }
 
+    /// <summary>Every tensor by its HF name.</summary>
     IReadOnlyDictionary<string, CheckpointTensor> Tensors { get; }
 
     /// <summary>Starts reading a tensor from its first element.</summary>

@@ -13,6 +13,7 @@ namespace DebertaGgml.Convert.Checkpoints;
 /// </summary>
 public sealed class PytorchCheckpoint : ICheckpoint
 {
+    /// <summary>HF's name of a PyTorch checkpoint.</summary>
     public const string FileName = "pytorch_model.bin";
     private const int MaxPickleBytes = 256 << 20;
     private const int ChunkBytes = 4 << 20;
@@ -25,8 +26,11 @@ public sealed class PytorchCheckpoint : ICheckpoint
     private readonly Dictionary<string, (StorageRef Storage, long Offset)> _locations = [];
     private readonly Dictionary<string, CheckpointTensor> _tensors = [];
 
+    /// <summary>The checkpoint file.</summary>
     public string Path { get; }
+    /// <summary>The file name, for messages.</summary>
     public string Description => System.IO.Path.GetFileName(Path);
+    /// <summary>Every tensor by its HF name.</summary>
     public IReadOnlyDictionary<string, CheckpointTensor> Tensors => _tensors;
 
     private PytorchCheckpoint(string path, FileStream stream)
@@ -64,6 +68,7 @@ public sealed class PytorchCheckpoint : ICheckpoint
         }
     }
 
+    /// <summary>Reads the checkpoint's pickle without executing it; throws <see cref="ConvertException"/> for anything but plain tensors.</summary>
     public static PytorchCheckpoint Open(string path)
     {
         FileStream stream;
@@ -156,6 +161,7 @@ public sealed class PytorchCheckpoint : ICheckpoint
             throw new ConvertException(Path, $"tensor '{name}' reaches byte {offset + bytes} of storage '{storage.Key}', which holds {storageBytes}; the file is truncated or corrupt");
     }
 
+    /// <summary>Opens a reader over one tensor's bytes.</summary>
     public ITensorReader OpenTensor(CheckpointTensor tensor)
     {
         if (!_locations.TryGetValue(tensor.Name, out var location) || tensor.File != Path)
@@ -227,6 +233,7 @@ public sealed class PytorchCheckpoint : ICheckpoint
         }
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose()
     {
         _zip?.Dispose();

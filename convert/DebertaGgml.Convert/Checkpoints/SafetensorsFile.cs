@@ -18,8 +18,11 @@ public sealed class SafetensorsFile : ICheckpoint
     private readonly Dictionary<string, CheckpointTensor> _tensors;
     private readonly Dictionary<string, long> _dataOffsets;
 
+    /// <summary>The safetensors file.</summary>
     public string Path { get; }
+    /// <summary>The file name, for messages.</summary>
     public string Description => System.IO.Path.GetFileName(Path);
+    /// <summary>Every tensor by its HF name.</summary>
     public IReadOnlyDictionary<string, CheckpointTensor> Tensors => _tensors;
 
     private SafetensorsFile(string path, SafeFileHandle handle, Dictionary<string, CheckpointTensor> tensors, Dictionary<string, long> dataOffsets)
@@ -30,6 +33,7 @@ public sealed class SafetensorsFile : ICheckpoint
         _dataOffsets = dataOffsets;
     }
 
+    /// <summary>Reads and validates the header; throws <see cref="ConvertException"/> when it lies about sizes or offsets.</summary>
     public static SafetensorsFile Open(string path)
     {
         SafeFileHandle handle;
@@ -114,6 +118,7 @@ public sealed class SafetensorsFile : ICheckpoint
         return (tensors, offsets);
     }
 
+    /// <summary>Opens a reader over one tensor's bytes.</summary>
     public ITensorReader OpenTensor(CheckpointTensor tensor)
     {
         if (!_dataOffsets.TryGetValue(tensor.Name, out long offset) || tensor.File != Path)
@@ -166,5 +171,6 @@ public sealed class SafetensorsFile : ICheckpoint
         }
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _handle.Dispose();
 }

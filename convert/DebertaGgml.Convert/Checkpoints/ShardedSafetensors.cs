@@ -8,7 +8,9 @@ public sealed class ShardedSafetensors : ICheckpoint
     private readonly Dictionary<string, SafetensorsFile> _shards;
     private readonly Dictionary<string, CheckpointTensor> _tensors;
 
+    /// <summary>The index file name, for messages.</summary>
     public string Description { get; }
+    /// <summary>Every tensor of every shard by its HF name.</summary>
     public IReadOnlyDictionary<string, CheckpointTensor> Tensors => _tensors;
 
     private ShardedSafetensors(string description, Dictionary<string, SafetensorsFile> shards, Dictionary<string, CheckpointTensor> tensors)
@@ -18,6 +20,7 @@ public sealed class ShardedSafetensors : ICheckpoint
         _tensors = tensors;
     }
 
+    /// <summary>Opens every shard the index names.</summary>
     public static ShardedSafetensors Open(string indexPath)
     {
         Dictionary<string, string> weightMap;
@@ -64,8 +67,10 @@ public sealed class ShardedSafetensors : ICheckpoint
         return new ShardedSafetensors($"{Path.GetFileName(indexPath)} ({shards.Count} shards)", shards, tensors);
     }
 
+    /// <summary>Opens a reader over one tensor's bytes in its shard.</summary>
     public ITensorReader OpenTensor(CheckpointTensor tensor) => _shards[Path.GetFileName(tensor.File)].OpenTensor(tensor);
 
+    /// <summary>Closes every shard.</summary>
     public void Dispose()
     {
         foreach (var shard in _shards.Values) shard.Dispose();

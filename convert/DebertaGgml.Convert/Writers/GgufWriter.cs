@@ -11,7 +11,9 @@ namespace DebertaGgml.Convert;
 /// </summary>
 public sealed class GgufWriter
 {
+    /// <summary>The GGUF version written.</summary>
     public const uint Version = 3;
+    /// <summary>Alignment of the tensor data (general.alignment is not written; this is GGUF's default).</summary>
     public const int Alignment = 32;
 
     private readonly List<KeyValuePair<string, GgufValue>> _metadata = [];
@@ -22,6 +24,7 @@ public sealed class GgufWriter
     private long _remainingInCurrent;
     private long _bytesWritten;
 
+    /// <summary>The tensors declared so far, with their offsets in the data section.</summary>
     public IReadOnlyList<GgufTensorInfo> Tensors => _tensors;
 
     /// <summary>Sets a metadata key (replacing an earlier value of the same key, keeping its position).</summary>
@@ -33,6 +36,7 @@ public sealed class GgufWriter
         else _metadata.Add(new(key, value));
     }
 
+    /// <summary>Declares a tensor (ggml dimension order, innermost first); its bytes follow in declaration order.</summary>
     public GgufTensorInfo AddTensor(string name, long[] dimensions, GgmlType type)
     {
         EnsureNotStarted();

@@ -9,6 +9,7 @@ namespace DebertaGgml.Convert;
 /// </summary>
 public static class SentencePieceModelWriter
 {
+    /// <summary>Writes <paramref name="data"/> as a ModelProto to <paramref name="stream"/>.</summary>
     public static void Write(TokenizerModelData data, Stream stream)
     {
         ArgumentNullException.ThrowIfNull(data);

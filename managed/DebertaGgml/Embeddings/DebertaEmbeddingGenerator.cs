@@ -12,9 +12,11 @@ public sealed class DebertaEmbeddingGenerator(DebertaModel model, EmbedOptions? 
     readonly DebertaModel _model = model ?? throw new ArgumentNullException(nameof(model));
     readonly EmbedOptions _options = options ?? new EmbedOptions();
 
+    /// <summary>Provider "DebertaGgml", the model file, its name and the embedding width.</summary>
     public EmbeddingGeneratorMetadata Metadata { get; } =
         new("DebertaGgml", new Uri(System.IO.Path.GetFullPath(model.Info.Path)), model.Info.Name, model.Info.HiddenSize);
 
+    /// <summary>Embeds every value with the configured pooling.</summary>
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null,
                                                                      CancellationToken cancellationToken = default)
     {
@@ -35,6 +37,7 @@ public sealed class DebertaEmbeddingGenerator(DebertaModel model, EmbedOptions? 
         }, cancellationToken);
     }
 
+    /// <summary>The metadata, the model, or this generator for a matching unkeyed service type; else null.</summary>
     public object? GetService(Type serviceType, object? serviceKey = null)
     {
         ArgumentNullException.ThrowIfNull(serviceType);
@@ -44,6 +47,7 @@ public sealed class DebertaEmbeddingGenerator(DebertaModel model, EmbedOptions? 
         return serviceType.IsInstanceOfType(this) ? this : null;
     }
 
+    /// <summary>Disposes the model when the generator owns it.</summary>
     public void Dispose()
     {
         if (ownsModel) _model.Dispose();

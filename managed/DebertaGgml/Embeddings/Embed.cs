@@ -12,8 +12,10 @@ public enum Pooling
     Mean,
 }
 
+/// <summary>Options of <c>DebertaModel.Embed</c>.</summary>
 public sealed record EmbedOptions : PipelineOptions
 {
+    /// <summary>How token vectors become one vector; default mean over real tokens.</summary>
     public Pooling Pooling { get; init; } = Pooling.Mean;
     /// <summary>Scale each vector to unit length (L2).</summary>
     public bool Normalize { get; init; } = true;
@@ -28,6 +30,7 @@ public sealed partial class DebertaModel
         return Embed([text], options, cancellationToken)[0];
     }
 
+    /// <summary>One vector per text from the last hidden state, pooled as <see cref="EmbedOptions.Pooling"/> says.</summary>
     public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, EmbedOptions? options = null, CancellationToken cancellationToken = default)
     {
         PipelineInputs.CheckTexts(texts, nameof(texts));

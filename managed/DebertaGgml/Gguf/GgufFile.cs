@@ -13,12 +13,19 @@ public sealed class GgufFile : IDisposable
     private readonly FileStream _stream;
     private readonly Dictionary<string, GgufValue> _metadata;
 
+    /// <summary>The file read.</summary>
     public string Path { get; }
+    /// <summary>GGUF version (2 or 3).</summary>
     public uint Version { get; }
+    /// <summary>Every key-value pair in file order.</summary>
     public IReadOnlyList<KeyValuePair<string, GgufValue>> Metadata { get; }
+    /// <summary>Every tensor description in file order.</summary>
     public IReadOnlyList<GgufTensorInfo> Tensors { get; }
+    /// <summary>File position of the data section.</summary>
     public long DataOffset { get; }
+    /// <summary>Alignment of tensor data (general.alignment, else 32).</summary>
     public int Alignment { get; }
+    /// <summary>Length of the file in bytes.</summary>
     public long FileLength => _stream.Length;
 
     private GgufFile(string path, FileStream stream, uint version, List<KeyValuePair<string, GgufValue>> metadata,
@@ -34,6 +41,7 @@ public sealed class GgufFile : IDisposable
         Alignment = alignment;
     }
 
+    /// <summary>Reads and validates the header; throws <see cref="InvalidDataException"/> for a damaged file.</summary>
     public static GgufFile Open(string path)
     {
         FileStream stream;
@@ -118,15 +126,22 @@ public sealed class GgufFile : IDisposable
         return new GgufFile(path, stream, version, metadata, tensors, dataOffset, alignment);
     }
 
+    /// <summary>The value of a key, if present.</summary>
     public bool TryGet(string key, out GgufValue value) => _metadata.TryGetValue(key, out value!);
 
+    /// <summary>The value of a key; throws <see cref="KeyNotFoundException"/> when absent.</summary>
     public GgufValue Get(string key) =>
         _metadata.TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"{Path}: metadata key '{key}' is missing");
 
+    /// <summary>A string value; throws when absent or of another type.</summary>
     public string GetString(string key) => As<string>(key, GgufValueType.String);
+    /// <summary>A bool value; throws when absent or of another type.</summary>
     public bool GetBool(string key) => As<bool>(key, GgufValueType.Bool);
+    /// <summary>A float32 value; throws when absent or of another type.</summary>
     public float GetFloat32(string key) => As<float>(key, GgufValueType.Float32);
+    /// <summary>A uint32 value; throws when absent or of another type.</summary>
     public uint GetUInt32(string key) => As<uint>(key, GgufValueType.UInt32);
+    /// <summary>An int32 value; throws when absent or of another type.</summary>
     public int GetInt32(string key) => As<int>(key, GgufValueType.Int32);
 
     /// <summary>An array value; <typeparamref name="T"/> must match its element type (string, float, int, byte, ...).</summary>
@@ -138,6 +153,7 @@ public sealed class GgufFile : IDisposable
             : throw new InvalidDataException($"{Path}: metadata key '{key}' is {Describe(value)}, expected an array of {typeof(T).Name}");
     }
 
+    /// <summary>A tensor's description; throws when absent.</summary>
     public GgufTensorInfo GetTensor(string name) =>
         Tensors.FirstOrDefault(t => t.Name == name) ?? throw new KeyNotFoundException($"{Path}: tensor '{name}' is missing");
 
@@ -149,6 +165,7 @@ public sealed class GgufFile : IDisposable
         return data;
     }
 
+    /// <summary>Reads a tensor's bytes into <paramref name="destination"/> (exactly its byte size).</summary>
     public void ReadTensorData(GgufTensorInfo tensor, Span<byte> destination)
     {
         if (destination.Length != tensor.ByteSize)
@@ -165,6 +182,7 @@ public sealed class GgufFile : IDisposable
         _stream.ReadExactly(destination);
     }
 
+    /// <summary>Closes the file.</summary>
     public void Dispose() => _stream.Dispose();
 
     private T As<T>(string key, GgufValueType expected)

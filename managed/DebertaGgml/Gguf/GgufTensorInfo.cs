@@ -6,9 +6,12 @@ namespace DebertaGgml.Gguf;
 /// </summary>
 public sealed record GgufTensorInfo(string Name, long[] Dimensions, GgmlType Type, ulong Offset)
 {
+    /// <summary>Product of the dimensions.</summary>
     public long ElementCount => Dimensions.Aggregate(1L, (n, d) => n * d);
 
+    /// <summary>Bytes of the tensor's data.</summary>
     public long ByteSize => GgmlTypes.TensorBytes(Type, Dimensions);
 
+    /// <summary>The dimensions as "[a, b]" for messages.</summary>
     public string ShapeText => $"[{string.Join(", ", Dimensions)}]";
 }

@@ -3,18 +3,31 @@ namespace DebertaGgml.Gguf;
 /// <summary>GGUF metadata value types (the numbers are the file format's).</summary>
 public enum GgufValueType : uint
 {
+    /// <summary>uint8.</summary>
     UInt8 = 0,
+    /// <summary>int8.</summary>
     Int8 = 1,
+    /// <summary>uint16.</summary>
     UInt16 = 2,
+    /// <summary>int16.</summary>
     Int16 = 3,
+    /// <summary>uint32.</summary>
     UInt32 = 4,
+    /// <summary>int32.</summary>
     Int32 = 5,
+    /// <summary>float32.</summary>
     Float32 = 6,
+    /// <summary>bool (one byte).</summary>
     Bool = 7,
+    /// <summary>UTF-8 string with a uint64 length.</summary>
     String = 8,
+    /// <summary>Typed array.</summary>
     Array = 9,
+    /// <summary>uint64.</summary>
     UInt64 = 10,
+    /// <summary>int64.</summary>
     Int64 = 11,
+    /// <summary>float64.</summary>
     Float64 = 12,
 }
 
@@ -24,16 +37,26 @@ public enum GgufValueType : uint
 /// </summary>
 public sealed record GgufValue(GgufValueType Type, object Value, GgufValueType ElementType = GgufValueType.UInt8)
 {
+    /// <summary>A string value.</summary>
     public static GgufValue Of(string value) => new(GgufValueType.String, value);
+    /// <summary>A uint32 value.</summary>
     public static GgufValue Of(uint value) => new(GgufValueType.UInt32, value);
+    /// <summary>An int32 value.</summary>
     public static GgufValue Of(int value) => new(GgufValueType.Int32, value);
+    /// <summary>A float32 value.</summary>
     public static GgufValue Of(float value) => new(GgufValueType.Float32, value);
+    /// <summary>A bool value.</summary>
     public static GgufValue Of(bool value) => new(GgufValueType.Bool, value);
+    /// <summary>An array of strings.</summary>
     public static GgufValue Of(string[] values) => new(GgufValueType.Array, values, GgufValueType.String);
+    /// <summary>An array of float32.</summary>
     public static GgufValue Of(float[] values) => new(GgufValueType.Array, values, GgufValueType.Float32);
+    /// <summary>An array of int32.</summary>
     public static GgufValue Of(int[] values) => new(GgufValueType.Array, values, GgufValueType.Int32);
+    /// <summary>An array of uint8.</summary>
     public static GgufValue Of(byte[] values) => new(GgufValueType.Array, values, GgufValueType.UInt8);
 
+    /// <summary>Whether the value is an array (see ElementType).</summary>
     public bool IsArray => Type == GgufValueType.Array;
 
     /// <summary>Element count of an array value.</summary>

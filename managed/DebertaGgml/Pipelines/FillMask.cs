@@ -3,6 +3,7 @@ using DebertaGgml.Tokenization;
 
 namespace DebertaGgml;
 
+/// <summary>Options of <c>DebertaModel.FillMask</c>.</summary>
 public sealed record FillMaskOptions : PipelineOptions
 {
     /// <summary>Candidates per [MASK], best first.</summary>
@@ -24,6 +25,7 @@ public sealed partial class DebertaModel
         return FillMask([text], options, cancellationToken)[0];
     }
 
+    /// <summary>For every [MASK] in each text: the most likely tokens with their probabilities.</summary>
     public IReadOnlyList<FillMaskResult> FillMask(IReadOnlyList<string> texts, FillMaskOptions? options = null, CancellationToken cancellationToken = default)
     {
         PipelineInputs.CheckTexts(texts, nameof(texts));

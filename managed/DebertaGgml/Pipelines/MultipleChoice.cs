@@ -6,6 +6,7 @@ namespace DebertaGgml;
 /// <summary>A choice in input order: its logit and its softmax probability over all choices.</summary>
 public sealed record ChoiceScore(int Index, string Choice, float Logit, float Score);
 
+/// <summary>The choices of one item, in input order, and whether any was truncated.</summary>
 public sealed record ChoiceResult(IReadOnlyList<ChoiceScore> Choices, bool Truncated)
 {
     /// <summary>The highest-scoring choice (the first of equals).</summary>
@@ -25,6 +26,7 @@ public sealed partial class DebertaModel
         return ChooseBest([(prompt, choices)], options, cancellationToken)[0];
     }
 
+    /// <summary>Scores each item's choices against its prompt (multiple-choice head).</summary>
     public IReadOnlyList<ChoiceResult> ChooseBest(IReadOnlyList<(string Prompt, IReadOnlyList<string> Choices)> items,
                                                   PipelineOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -12,6 +12,7 @@ public enum OverflowBehavior
 /// <summary>Options every pipeline shares.</summary>
 public record PipelineOptions
 {
+    /// <summary>What happens to text beyond the window; default truncate.</summary>
     public OverflowBehavior Overflow { get; init; } = OverflowBehavior.Truncate;
     /// <summary>Window in tokens (special tokens included); null = the model's maximum.</summary>
     public int? MaxLength { get; init; }

@@ -6,6 +6,7 @@ namespace DebertaGgml;
 /// <summary>HF QuestionAnsweringPipeline's parameters and defaults.</summary>
 public sealed record QuestionAnsweringOptions : PipelineOptions
 {
+    /// <summary>Answers returned per question, best first; default 1.</summary>
     public int TopK { get; init; } = 1;
     /// <summary>Longest answer in tokens.</summary>
     public int MaxAnswerLength { get; init; } = 15;
@@ -25,6 +26,7 @@ public sealed record Answer(string Text, float Score, int Start, int End);
 /// <summary>Answers best first.</summary>
 public sealed record QuestionAnsweringResult(IReadOnlyList<Answer> Answers)
 {
+    /// <summary>The best answer.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public Answer Best => Answers[0];
 }
 
@@ -42,6 +44,7 @@ public sealed partial class DebertaModel
         return AnswerQuestion([(question, context)], options, cancellationToken)[0];
     }
 
+    /// <summary>Extracts answer spans from each context (question-answering head).</summary>
     public IReadOnlyList<QuestionAnsweringResult> AnswerQuestion(IReadOnlyList<(string Question, string Context)> inputs,
                                                                  QuestionAnsweringOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -3,6 +3,7 @@ using DebertaGgml.Tokenization;
 
 namespace DebertaGgml;
 
+/// <summary>Options of <c>DebertaModel.Rerank</c>.</summary>
 public sealed record RerankOptions : PipelineOptions
 {
     /// <summary>How many documents to return, best first; null = all.</summary>

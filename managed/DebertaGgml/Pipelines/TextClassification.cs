@@ -8,16 +8,20 @@ public enum ScoreFunction
 {
     /// <summary>From the model: none for regression, sigmoid for multi-label or one label, else softmax.</summary>
     Auto,
+    /// <summary>Probabilities over all labels (single-label).</summary>
     Softmax,
+    /// <summary>An independent probability per label (multi-label).</summary>
     Sigmoid,
     /// <summary>The raw logits (the value itself for regression).</summary>
     None,
 }
 
+/// <summary>Options of the classification pipelines.</summary>
 public sealed record ClassifyOptions : PipelineOptions
 {
     /// <summary>How many labels to return, best first; null = all.</summary>
     public int? TopK { get; init; } = 1;
+    /// <summary>How logits become scores; default from the model's problem type.</summary>
     public ScoreFunction Function { get; init; } = ScoreFunction.Auto;
 }
 
@@ -27,6 +31,7 @@ public sealed record LabelScore(string Label, int Id, float Score);
 /// <summary>Labels best first. For a regression model the single entry's Score is the predicted value.</summary>
 public sealed record ClassificationResult(IReadOnlyList<LabelScore> Scores, bool Truncated)
 {
+    /// <summary>The highest-scoring label.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public LabelScore Top => Scores[0];
 }
 
@@ -54,6 +59,7 @@ public sealed partial class DebertaModel
         return ClassifyAll(texts.Select(t => (t, (string?)null)).ToArray(), options, cancellationToken);
     }
 
+    /// <summary>Classifies text pairs (e.g. premise and hypothesis).</summary>
     public IReadOnlyList<ClassificationResult> ClassifyPairs(IReadOnlyList<(string Text, string Pair)> pairs, ClassifyOptions? options = null,
                                                              CancellationToken cancellationToken = default)
     {

@@ -18,8 +18,10 @@ public enum AggregationStrategy
     Max,
 }
 
+/// <summary>Options of <c>DebertaModel.ExtractEntities</c>.</summary>
 public sealed record EntityOptions : PipelineOptions
 {
+    /// <summary>How token labels are grouped into entities; default none (one entry per token).</summary>
     public AggregationStrategy Aggregation { get; init; } = AggregationStrategy.None;
     /// <summary>Labels (or entity groups) left out of the result.</summary>
     public IReadOnlyList<string> IgnoreLabels { get; init; } = ["O"];
@@ -38,6 +40,7 @@ public sealed record EntityOptions : PipelineOptions
 /// </summary>
 public sealed record Entity(string Label, float Score, string Word, int Start, int End, int? TokenIndex = null);
 
+/// <summary>The entities of one text and whether it was truncated.</summary>
 public sealed record EntityResult(IReadOnlyList<Entity> Entities, bool Truncated);
 
 public sealed partial class DebertaModel
@@ -49,6 +52,7 @@ public sealed partial class DebertaModel
         return ExtractEntities([text], options, cancellationToken)[0];
     }
 
+    /// <summary>Labels the tokens of each text and groups them into entities (token-classification head).</summary>
     public IReadOnlyList<EntityResult> ExtractEntities(IReadOnlyList<string> texts, EntityOptions? options = null, CancellationToken cancellationToken = default)
     {
         PipelineInputs.CheckTexts(texts, nameof(texts));

@@ -3,6 +3,7 @@ using DebertaGgml.Tokenization;
 
 namespace DebertaGgml;
 
+/// <summary>Options of <c>DebertaModel.ZeroShotClassify</c>.</summary>
 public sealed record ZeroShotOptions : PipelineOptions
 {
     /// <summary>Hypothesis built for each candidate label; "{}" is replaced by the label.</summary>
@@ -14,6 +15,7 @@ public sealed record ZeroShotOptions : PipelineOptions
 /// <summary>Candidate labels best first; LabelScore.Id is the label's index in the candidate list.</summary>
 public sealed record ZeroShotResult(string Sequence, IReadOnlyList<LabelScore> Scores, bool Truncated)
 {
+    /// <summary>The highest-scoring label.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public LabelScore Top => Scores[0];
 }
 
@@ -30,6 +32,7 @@ public sealed partial class DebertaModel
         return ZeroShotClassify([text], candidateLabels, options, cancellationToken)[0];
     }
 
+    /// <summary>Scores candidate labels for each text with an NLI model (entailment of "This example is {label}.").</summary>
     public IReadOnlyList<ZeroShotResult> ZeroShotClassify(IReadOnlyList<string> texts, IReadOnlyList<string> candidateLabels,
                                                           ZeroShotOptions? options = null, CancellationToken cancellationToken = default)
     {

@@ -29,16 +29,22 @@ public sealed class DebertaTokenizer
     /// <summary>Number of ids, added tokens such as [MASK] included (HF's len(tokenizer)).</summary>
     public int VocabularySize => _vocabulary.Pieces.Length;
 
+    /// <summary>Id of [CLS].</summary>
     public int ClsId => Data.ClsId;
+    /// <summary>Id of [SEP].</summary>
     public int SepId => Data.SepId;
+    /// <summary>Id of [PAD].</summary>
     public int PadId => Data.PadId;
+    /// <summary>Id of [UNK].</summary>
     public int UnkId => Data.UnkId;
+    /// <summary>Id of [MASK]; -1 when the vocabulary has none.</summary>
     public int MaskId => Data.MaskId;
 
     /// <summary>Loads an spm.model; tokenizer_config.json / added_tokens.json next to it are applied when present.</summary>
     public static DebertaTokenizer FromSentencePiece(string path, DebertaTokenizerOptions? options = null) =>
         FromModelData(ApplyOptions(SentencePieceModelReader.Read(path), options));
 
+    /// <summary>A tokenizer from a SentencePiece model (spm.model) stream.</summary>
     public static DebertaTokenizer FromSentencePiece(Stream stream, DebertaTokenizerOptions? options = null) =>
         FromModelData(ApplyOptions(SentencePieceModelReader.Read(stream), options));
 
@@ -78,6 +84,7 @@ public sealed class DebertaTokenizer
         };
     }
 
+    /// <summary>A tokenizer from vocabulary and settings already read.</summary>
     public static DebertaTokenizer FromModelData(TokenizerModelData data, DebertaTokenizerOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(data);
@@ -93,6 +100,7 @@ public sealed class DebertaTokenizer
         return sink.Tokens!;
     }
 
+    /// <summary>Encodes a text or a text pair as HF's DebertaV2Tokenizer does, with offsets into the original text.</summary>
     public TokenEncoding Encode(string text, string? pair = null, EncodeOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(text);
@@ -168,12 +176,14 @@ public sealed class DebertaTokenizer
         return _decoder.Decode(ids, skipSpecialTokens);
     }
 
+    /// <summary>The id of a token string; null when it is not in the vocabulary.</summary>
     public int? TokenToId(string token)
     {
         ArgumentNullException.ThrowIfNull(token);
         return _vocabulary.PieceToId.TryGetValue(token, out int id) ? id : null;
     }
 
+    /// <summary>The token string of an id; null when out of range.</summary>
     public string? IdToToken(int id) => _vocabulary.IsValidId(id) ? _vocabulary.Pieces[id] : null;
 
     private TokenEncoding EncodeUnpadded(string text, string? pair, EncodeOptions options)

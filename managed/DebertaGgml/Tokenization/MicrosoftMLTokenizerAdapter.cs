@@ -13,8 +13,10 @@ public sealed class MicrosoftMLTokenizerAdapter(DebertaTokenizer tokenizer) : To
 {
     private static readonly EncodeOptions WithoutSpecialTokens = new() { AddSpecialTokens = false };
 
+    /// <summary>The tokenizer this adapter wraps.</summary>
     public DebertaTokenizer Tokenizer { get; } = tokenizer ?? throw new ArgumentNullException(nameof(tokenizer));
 
+    /// <summary>Encodes without special tokens, as ML.Tokenizers' EncodeToTokens expects.</summary>
     protected override EncodeResults<EncodedToken> EncodeToTokens(string? text, ReadOnlySpan<char> textSpan, EncodeSettings settings)
     {
         string value = text ?? textSpan.ToString();
@@ -30,6 +32,7 @@ public sealed class MicrosoftMLTokenizerAdapter(DebertaTokenizer tokenizer) : To
         return new EncodeResults<EncodedToken> { Tokens = tokens, NormalizedText = null, CharsConsumed = consumed };
     }
 
+    /// <summary>Decodes into <paramref name="destination"/>; DestinationTooSmall when it does not fit.</summary>
     public override OperationStatus Decode(IEnumerable<int> ids, Span<char> destination, out int idsConsumed, out int charsWritten)
     {
         ArgumentNullException.ThrowIfNull(ids);

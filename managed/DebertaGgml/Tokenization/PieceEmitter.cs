@@ -7,8 +7,13 @@ namespace DebertaGgml.Tokenization;
 /// </summary>
 internal static class PieceEmitter
 {
+    /// <param name="normalized">The normalized text, UTF-8.</param>
     /// <param name="originStart">Per normalized byte, the start of its source in the original text (unused for an ids-only sink).</param>
     /// <param name="originEnd">Per normalized byte, the end of its source (equal to the start for inserted ▁).</param>
+    /// <param name="pieces">The segmentation: byte ranges of <paramref name="normalized"/> and their ids.</param>
+    /// <param name="vocabulary">Pieces and kinds by id.</param>
+    /// <param name="byteFallback">Whether unknown text becomes byte pieces.</param>
+    /// <param name="sink">Receives the tokens.</param>
     public static void Emit(ReadOnlySpan<byte> normalized, ReadOnlySpan<int> originStart, ReadOnlySpan<int> originEnd,
         ReadOnlySpan<PieceSpan> pieces, TokenizerVocabulary vocabulary, bool byteFallback, TokenSink sink)
     {

@@ -23,6 +23,7 @@ public static partial class TokenizerJsonReader
         return withConfig with { DoLowerCase = data.DoLowerCase, SplitByPunct = data.SplitByPunct };
     }
 
+    /// <summary>Reads a fast tokenizer.json with a Unigram model.</summary>
     public static TokenizerModelData Read(Stream stream)
     {
         ArgumentNullException.ThrowIfNull(stream);

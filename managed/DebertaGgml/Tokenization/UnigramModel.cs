@@ -30,6 +30,9 @@ internal sealed class UnigramModel
     [ThreadStatic] private static GrowableArray<int>? t_bestId;
 
     /// <param name="pieces">Pieces the search may use (id, UTF-8 bytes); others are matched elsewhere or never.</param>
+    /// <param name="scores">Log-probabilities by id.</param>
+    /// <param name="minScore">The lowest score, from which the unknown piece's penalty is derived.</param>
+    /// <param name="unknownId">Id of the unknown piece.</param>
     /// <param name="floatPathScores">True for SentencePiece's float path scores, false for HF tokenizers' double ones.</param>
     public UnigramModel(IEnumerable<(byte[] Key, int Value)> pieces, IReadOnlyList<float> scores, float minScore, int unknownId, bool floatPathScores)
     {

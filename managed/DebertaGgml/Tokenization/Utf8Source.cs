@@ -13,7 +13,11 @@ internal sealed class Utf8Source
     public readonly GrowableArray<int> OriginEnd = new();
 
     /// <param name="text">Working text (the input, or its lowercased copy).</param>
+    /// <param name="start">First char of <paramref name="text"/> to load.</param>
+    /// <param name="end">One past the last char to load.</param>
     /// <param name="charOriginStart">Per char of <paramref name="text"/>, its start in the original; null when text is the original.</param>
+    /// <param name="charOriginEnd">Per char, its end in the original; null when text is the original.</param>
+    /// <param name="withOrigins">Whether OriginStart/OriginEnd are filled (offsets wanted).</param>
     public void Load(string text, int start, int end, int[]? charOriginStart, int[]? charOriginEnd, bool withOrigins)
     {
         Bytes.Clear();

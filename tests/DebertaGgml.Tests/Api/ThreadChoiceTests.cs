@@ -10,22 +10,6 @@ public class ThreadChoiceTests
 {
     static string Demo => DemoModelTests.CommittedModel;
 
-    /// <summary>Distinct (physical id, core id) pairs of /proc/cpuinfo, else the logical processors.</summary>
-    static int PhysicalCores()
-    {
-        var cores = new HashSet<(string, string)>();
-        string physical = "";
-        if (File.Exists("/proc/cpuinfo"))
-            foreach (var line in File.ReadLines("/proc/cpuinfo"))
-            {
-                var parts = line.Split(':', 2);
-                if (parts.Length < 2) continue;
-                if (parts[0].Trim() == "physical id") physical = parts[1].Trim();
-                else if (parts[0].Trim() == "core id") cores.Add((physical, parts[1].Trim()));
-            }
-        return cores.Count > 0 ? cores.Count : Environment.ProcessorCount;
-    }
-
     [Fact]
     public void Threads_caps_the_count_and_one_thread_is_one_for_every_shape()
     {
@@ -39,7 +23,7 @@ public class ThreadChoiceTests
     }
 
     [Fact]
-    public void The_count_starts_at_one_and_grows_with_the_work_to_the_physical_cores()
+    public void The_count_starts_at_one_and_grows_with_the_work_to_the_default_thread_count()
     {
         using var model = DebertaModel.Load(Demo);
         // The demo is 4 layers of width 128: one short text is far too little work to share.
@@ -48,7 +32,7 @@ public class ThreadChoiceTests
         for (int i = 1; i < ladder.Length; i++)
             Assert.True(ladder[i] >= ladder[i - 1], $"threads fell from {ladder[i - 1]} to {ladder[i]} as the work grew: {string.Join(", ", ladder)}");
         // 8 x 512 tokens is about 19 GFLOP over some 265 graph nodes: enough for every core.
-        Assert.Equal(PhysicalCores(), ladder[^1]);
+        Assert.Equal(DebertaLibrary.DefaultThreads, ladder[^1]);
     }
 
     [Fact]
