@@ -133,27 +133,23 @@ public sealed unsafe partial class DebertaModel : IDisposable
         if (outputs.HasFlag(ModelOutputKinds.Logits) && Info.Head == ModelHead.None)
             throw new InvalidOperationException($"model '{Info.Name}' has no head (ModelHead.None): request LastHiddenState instead of Logits");
 
-        int rows = input.BatchSize * input.Choices, t = input.SequenceLength, h = Info.HiddenSize;
-        float[]? lastHidden = outputs.HasFlag(ModelOutputKinds.LastHiddenState) ? new float[(long)rows * t * h] : null;
-        float[]? hidden = outputs.HasFlag(ModelOutputKinds.HiddenStates) ? new float[(long)(Info.NumHiddenLayers + 1) * rows * t * h] : null;
+        int t = input.SequenceLength;
+        // Sizes come from the native format table (deberta_model_output_size), not from a copy of its shapes.
+        float[] Output(deberta_output which) =>
+            new float[(long)NativeMethods.deberta_model_output_size(_handle, (int)which, input.BatchSize, input.Choices, t)];
+        float[]? lastHidden = outputs.HasFlag(ModelOutputKinds.LastHiddenState) ? Output(deberta_output.DEBERTA_OUTPUT_LAST_HIDDEN_STATE) : null;
+        float[]? hidden = outputs.HasFlag(ModelOutputKinds.HiddenStates) ? Output(deberta_output.DEBERTA_OUTPUT_HIDDEN_STATES) : null;
         float[]? logits = null, start = null, end = null;
         if (outputs.HasFlag(ModelOutputKinds.Logits))
         {
             if (Info.Head == ModelHead.QuestionAnswering)
             {
-                start = new float[input.BatchSize * t];
-                end = new float[input.BatchSize * t];
+                start = Output(deberta_output.DEBERTA_OUTPUT_START_LOGITS);
+                end = Output(deberta_output.DEBERTA_OUTPUT_END_LOGITS);
             }
             else
             {
-                logits = new float[Info.Head switch
-                {
-                    ModelHead.SequenceClassification => (long)input.BatchSize * Info.NumLabels,
-                    ModelHead.TokenClassification => (long)input.BatchSize * t * Info.NumLabels,
-                    ModelHead.MultipleChoice => (long)input.BatchSize * input.Choices,
-                    ModelHead.MaskedLM => (long)input.BatchSize * t * Info.VocabSize,
-                    _ => throw new NotSupportedException($"head {Info.Head}"),
-                }];
+                logits = Output(deberta_output.DEBERTA_OUTPUT_LOGITS);
             }
         }
 

@@ -63,6 +63,15 @@ typedef enum deberta_device {
     DEBERTA_DEVICE_BEST = 1,
 } deberta_device;
 
+/* The outputs of an evaluation (the fields of deberta_outputs). */
+typedef enum deberta_output {
+    DEBERTA_OUTPUT_LAST_HIDDEN_STATE = 0,
+    DEBERTA_OUTPUT_HIDDEN_STATES = 1,
+    DEBERTA_OUTPUT_LOGITS = 2,
+    DEBERTA_OUTPUT_START_LOGITS = 3,
+    DEBERTA_OUTPUT_END_LOGITS = 4,
+} deberta_output;
+
 /* Tensor storage types; the values are ggml's own type ids. */
 typedef enum deberta_type {
     DEBERTA_TYPE_F32 = 0,
@@ -123,6 +132,8 @@ DEBERTA_API deberta_status deberta_selftest_matmul(
 
 /* Name of a type ("q8_0"), NULL when the type is not one of deberta_type. */
 DEBERTA_API const char * deberta_type_name(int32_t type);
+/* llama.cpp's general.file_type of a file whose weights are mostly type; -1 for an unknown type. */
+DEBERTA_API int32_t deberta_type_file_type(int32_t type);
 /* Elements per block (1 for F32/F16/BF16), 0 for an unknown type. */
 DEBERTA_API int64_t deberta_type_block_size(int32_t type);
 /* Bytes of one row of n_per_row elements, 0 when the type is unknown or n_per_row is not a multiple of
@@ -175,6 +186,18 @@ DEBERTA_API const char * deberta_model_label(const deberta_model * model, int32_
 DEBERTA_API size_t deberta_model_weights_size(const deberta_model * model);
 /* Name of the device the model runs on. */
 DEBERTA_API const char * deberta_model_device(const deberta_model * model);
+/* Floats that output (deberta_output) holds for an eval of n_batch x n_choices x n_tokens inputs; 0 when this
+   model has no such output (logits without a head or with the QA head, start/end logits without the QA head)
+   or an argument is invalid. */
+DEBERTA_API size_t deberta_model_output_size(const deberta_model * model, int32_t output, int32_t n_batch,
+        int32_t n_choices, int32_t n_tokens);
+
+/* ---- model format (the loader's own table; the converter's copies are tested against it) ---------------- */
+
+/* The value of the GGUF key deberta-v2.head for a deberta_head ("masked_lm"); NULL for an unknown head. */
+DEBERTA_API const char * deberta_head_name(int32_t head);
+/* The index-th metadata key of the format ("deberta-v2.block_count"); NULL past the last. */
+DEBERTA_API const char * deberta_gguf_key(int32_t index);
 
 /* ---- inference context ---------------------------------------------------------------------- */
 

@@ -4,6 +4,9 @@
 #include "errors.h"
 #include "model.h"
 
+#include <string>
+#include <vector>
+
 using namespace deberta;
 
 extern "C" {
@@ -62,6 +65,23 @@ size_t deberta_model_weights_size(const deberta_model * model) { return model ? 
 
 const char * deberta_model_device(const deberta_model * model) { return model ? model->device_name.c_str() : nullptr; }
 
+size_t deberta_model_output_size(const deberta_model * model, int32_t output, int32_t n_batch, int32_t n_choices,
+                                 int32_t n_tokens) {
+    if (!model || n_batch <= 0 || n_choices <= 0 || n_tokens <= 0) return 0;
+    return output_floats(model->hp, output, (int64_t) n_batch * n_choices, n_tokens);
+}
+
+const char * deberta_head_name(int32_t head) { return arch::head_name(head); }
+
+const char * deberta_gguf_key(int32_t index) {
+    static const std::vector<std::string> keys = [] {
+        std::vector<std::string> all;
+        for (size_t i = 0; i < arch::key_count; ++i) all.push_back(arch::key(arch::key_suffixes[i]));
+        return all;
+    }();
+    return index >= 0 && (size_t) index < keys.size() ? keys[(size_t) index].c_str() : nullptr;
+}
+
 deberta_context_params deberta_context_default_params(void) {
     deberta_context_params p{};
     p.n_threads = 0;
@@ -105,3 +125,13 @@ void deberta_context_cancel(deberta_context * context) {
 }
 
 }  // extern "C"
+
+// The format table's config rules, for the test that holds the converter's copies to them.
+extern "C" DEBERTA_API int32_t deberta_testing_normalizes_relative_embeddings(const char * norm_rel_ebd) {
+    return norm_rel_ebd && arch::normalizes_relative_embeddings(norm_rel_ebd) ? 1 : 0;
+}
+
+extern "C" DEBERTA_API int64_t deberta_testing_attention_span(int64_t position_buckets, int64_t max_relative_positions,
+                                                              int64_t max_position_embeddings) {
+    return arch::attention_span(position_buckets, max_relative_positions, max_position_embeddings);
+}

@@ -250,24 +250,19 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
     // Which outputs, and their sizes.
     const bool qa = hp.head == DEBERTA_HEAD_QUESTION_ANSWERING;
     const bool want_head = qa ? (out.start_logits || out.end_logits) : out.logits != nullptr;
-    if ((out.logits && (qa || hp.head == DEBERTA_HEAD_NONE)) || (!qa && (out.start_logits || out.end_logits))) {
-        fail(DEBERTA_STATUS_INVALID_ARGUMENT, "the requested logits do not exist for this model's head");
+    const struct { const float * buffer; size_t size; deberta_output output; const char * name; } requested[] = {
+        {out.last_hidden_state, out.last_hidden_state_size, DEBERTA_OUTPUT_LAST_HIDDEN_STATE, "last_hidden_state"},
+        {out.hidden_states, out.hidden_states_size, DEBERTA_OUTPUT_HIDDEN_STATES, "hidden_states"},
+        {out.logits, out.logits_size, DEBERTA_OUTPUT_LOGITS, "logits"},
+        {out.start_logits, out.start_logits_size, DEBERTA_OUTPUT_START_LOGITS, "start_logits"},
+        {out.end_logits, out.end_logits_size, DEBERTA_OUTPUT_END_LOGITS, "end_logits"},
+    };
+    for (const auto & r : requested) {
+        if (!r.buffer) continue;
+        const size_t needed = output_floats(hp, r.output, S, T);
+        if (needed == 0) fail(DEBERTA_STATUS_INVALID_ARGUMENT, "the requested logits do not exist for this model's head");
+        checked_size(r.size, needed, r.name);
     }
-    size_t head_floats = 0;
-    switch (hp.head) {
-        case DEBERTA_HEAD_SEQUENCE_CLASSIFICATION: head_floats = (size_t) (S * hp.num_labels); break;
-        case DEBERTA_HEAD_MULTIPLE_CHOICE: head_floats = (size_t) S; break;
-        case DEBERTA_HEAD_TOKEN_CLASSIFICATION: head_floats = n * (size_t) hp.num_labels; break;
-        case DEBERTA_HEAD_QUESTION_ANSWERING: head_floats = n * 2; break;
-        case DEBERTA_HEAD_MASKED_LM: head_floats = n * (size_t) hp.vocab_size; break;
-        default: break;
-    }
-    const size_t hidden_floats = n * (size_t) H;
-    if (out.last_hidden_state) checked_size(out.last_hidden_state_size, hidden_floats, "last_hidden_state");
-    if (out.hidden_states) checked_size(out.hidden_states_size, hidden_floats * (size_t) (hp.n_layers + 1), "hidden_states");
-    if (out.logits) checked_size(out.logits_size, head_floats, "logits");
-    if (out.start_logits) checked_size(out.start_logits_size, n, "start_logits");
-    if (out.end_logits) checked_size(out.end_logits_size, n, "end_logits");
 
     // The graph runs on Tp >= T tokens; the extra positions are padding (id 0, mask 0), which real tokens never
     // attend to, so their outputs do not change.
@@ -335,11 +330,11 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
     if (out.last_hidden_state) get_unpadded(c.io.hidden.back(), out.last_hidden_state, S, T, Tp, H);
     if (out.hidden_states) {
         for (size_t l = 0; l < c.io.hidden.size(); ++l) {
-            get_unpadded(c.io.hidden[l], out.hidden_states + l * hidden_floats, S, T, Tp, H);
+            get_unpadded(c.io.hidden[l], out.hidden_states + l * n * (size_t) H, S, T, Tp, H);
         }
     }
     if (want_head && qa) {
-        c.head_out.resize(head_floats);
+        c.head_out.resize(2 * n);
         get_unpadded(c.io.logits, c.head_out.data(), S, T, Tp, 2);
         for (size_t i = 0; i < n; ++i) {
             if (out.start_logits) out.start_logits[i] = c.head_out[2 * i];
@@ -349,7 +344,9 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
         switch (hp.head) {
             case DEBERTA_HEAD_TOKEN_CLASSIFICATION: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.num_labels); break;
             case DEBERTA_HEAD_MASKED_LM: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.vocab_size); break;
-            default: ggml_backend_tensor_get(c.io.logits, out.logits, 0, head_floats * sizeof(float)); break;
+            default:
+                ggml_backend_tensor_get(c.io.logits, out.logits, 0, output_floats(hp, DEBERTA_OUTPUT_LOGITS, S, T) * sizeof(float));
+                break;
         }
     }
 }

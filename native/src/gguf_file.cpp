@@ -19,12 +19,6 @@ constexpr uint64_t max_kv_count = 1u << 20;
 constexpr uint64_t max_string_bytes = 1u << 26;   // 64 MiB per string
 constexpr uint32_t max_dims = 4;
 
-const tensor_type_traits type_table[] = {
-    {0, "f32", 1, 4},     {1, "f16", 1, 2},      {30, "bf16", 1, 2},
-    {2, "q4_0", 32, 18},  {3, "q4_1", 32, 20},   {6, "q5_0", 32, 22},  {7, "q5_1", 32, 24},
-    {8, "q8_0", 32, 34},  {12, "q4_k", 256, 144}, {13, "q5_k", 256, 176}, {14, "q6_k", 256, 210},
-};
-
 struct file_closer {
     void operator()(std::FILE * f) const { if (f) std::fclose(f); }
 };
@@ -174,13 +168,6 @@ const char * gguf_value_type_name(gguf_value_type type) {
     return "unknown";
 }
 
-const tensor_type_traits * find_tensor_type(int32_t type) {
-    for (const auto & t : type_table) {
-        if (t.type == type) return &t;
-    }
-    return nullptr;
-}
-
 gguf_file::gguf_file(const std::string & path) : path_(path) {
     std::unique_ptr<std::FILE, file_closer> f(std::fopen(path.c_str(), "rb"));
     if (!f) throw gguf_error(path + ": cannot open file (" + std::strerror(errno) + ")", true);
@@ -235,7 +222,7 @@ gguf_file::gguf_file(const std::string & path) : path_(path) {
         }
         t.type = (int32_t) r.scalar<uint32_t>("tensor type");
         t.offset = r.scalar<uint64_t>("tensor offset");
-        const tensor_type_traits * traits = find_tensor_type(t.type);
+        const arch::tensor_type * traits = arch::find_type(t.type);
         if (!traits) fail("tensor '" + t.name + "' has unsupported type id " + std::to_string(t.type));
         if (t.ne[0] % traits->block_size != 0) {
             fail("tensor '" + t.name + "' has a row of " + std::to_string(t.ne[0]) + " elements, not a multiple of " +

@@ -2,6 +2,8 @@
 // and does not check the data section of a truncated file, so model loading never uses it.
 #pragma once
 
+#include "arch.h"
+
 #include "errors.h"
 
 #include <cstddef>
@@ -47,16 +49,6 @@ struct gguf_tensor_info {
     uint64_t file_offset = 0;
     uint64_t nbytes = 0;
 };
-
-// Storage facts of the ggml types a model may use (ggml ids), without calling ggml.
-struct tensor_type_traits {
-    int32_t type;
-    const char * name;
-    int64_t block_size;   // elements per block
-    uint64_t block_bytes; // bytes per block
-};
-// nullptr when the type is not one we support.
-const tensor_type_traits * find_tensor_type(int32_t type);
 
 class gguf_file {
 public:

@@ -1,5 +1,6 @@
 // Library-level entry points: ABI check, versions, devices, layout table, self-test, tensor types.
 #include "deberta.h"
+#include "arch.h"
 #include "errors.h"
 #include "ggml_decls.h"
 #include "ggml_runtime.h"
@@ -62,6 +63,15 @@ void check_abi() {
         q8->type_size != 34 || !q8->to_float) {
         fail(DEBERTA_STATUS_ABI_MISMATCH, "ggml ABI mismatch: ggml_type_traits layout differs from ours");
     }
+    // The format table sizes tensors without ggml; it must say what this ggml says.
+    for (size_t i = 0; i < arch::type_count; ++i) {
+        const arch::tensor_type & t = arch::types[i];
+        const ggml_type_traits * g = ggml_get_type_traits(static_cast<ggml_type>(t.type));
+        if (!g || !g->type_name || std::strcmp(g->type_name, t.name) != 0 || g->blck_size != t.block_size ||
+            g->type_size != t.block_bytes) {
+            fail(DEBERTA_STATUS_ABI_MISMATCH, std::string("ggml ABI mismatch: type ") + t.name + " differs from the format table");
+        }
+    }
 }
 
 // The CPU backend is loaded after the core check; its own traits table is checked once it is there.
@@ -91,14 +101,7 @@ void initialize() {
 }
 
 const ggml_type_traits * supported_type(int32_t type) {
-    switch (type) {
-        case DEBERTA_TYPE_F32: case DEBERTA_TYPE_F16: case DEBERTA_TYPE_BF16:
-        case DEBERTA_TYPE_Q4_0: case DEBERTA_TYPE_Q4_1: case DEBERTA_TYPE_Q5_0: case DEBERTA_TYPE_Q5_1:
-        case DEBERTA_TYPE_Q8_0: case DEBERTA_TYPE_Q4_K: case DEBERTA_TYPE_Q5_K: case DEBERTA_TYPE_Q6_K:
-            return ggml_get_type_traits(static_cast<ggml_type>(type));
-        default:
-            return nullptr;
-    }
+    return arch::find_type(type) ? ggml_get_type_traits(static_cast<ggml_type>(type)) : nullptr;
 }
 
 ggml_backend_dev_t device_at(int32_t index) {
@@ -276,19 +279,24 @@ deberta_status deberta_selftest_matmul(const float * a, const float * b, float *
 }
 
 const char * deberta_type_name(int32_t type) {
-    const ggml_type_traits * traits = supported_type(type);
-    return traits ? traits->type_name : nullptr;
+    const arch::tensor_type * t = arch::find_type(type);
+    return t ? t->name : nullptr;
+}
+
+int32_t deberta_type_file_type(int32_t type) {
+    const arch::tensor_type * t = arch::find_type(type);
+    return t ? t->file_type : -1;
 }
 
 int64_t deberta_type_block_size(int32_t type) {
-    const ggml_type_traits * traits = supported_type(type);
-    return traits ? traits->blck_size : 0;
+    const arch::tensor_type * t = arch::find_type(type);
+    return t ? t->block_size : 0;
 }
 
 size_t deberta_type_row_size(int32_t type, int64_t n_per_row) {
-    const ggml_type_traits * traits = supported_type(type);
-    if (!traits || n_per_row <= 0 || n_per_row % traits->blck_size != 0) return 0;
-    return traits->type_size * static_cast<size_t>(n_per_row / traits->blck_size);
+    const arch::tensor_type * t = arch::find_type(type);
+    if (!t || n_per_row <= 0 || n_per_row % t->block_size != 0) return 0;
+    return t->block_bytes * static_cast<size_t>(n_per_row / t->block_size);
 }
 
 deberta_status deberta_quantize(int32_t type, const float * src, void * dst, int64_t n_rows, int64_t n_per_row,

@@ -49,24 +49,7 @@ private:
 
 namespace {
 
-const char * const arch = "deberta-v2";
-
-std::string key(const char * suffix) { return std::string(arch) + "." + suffix; }
-
-int32_t parse_head(const std::string & name, const std::string & path) {
-    static const struct { const char * name; int32_t head; } heads[] = {
-        {"none", DEBERTA_HEAD_NONE},
-        {"sequence_classification", DEBERTA_HEAD_SEQUENCE_CLASSIFICATION},
-        {"token_classification", DEBERTA_HEAD_TOKEN_CLASSIFICATION},
-        {"question_answering", DEBERTA_HEAD_QUESTION_ANSWERING},
-        {"multiple_choice", DEBERTA_HEAD_MULTIPLE_CHOICE},
-        {"masked_lm", DEBERTA_HEAD_MASKED_LM},
-    };
-    for (const auto & h : heads) {
-        if (name == h.name) return h.head;
-    }
-    throw gguf_error(path + ": unknown head '" + name + "' in " + key("head"), false);
-}
+using arch::key;
 
 // Tensors are checked against the shapes the hyperparameters imply before any ggml call.
 class tensor_binder {
@@ -225,6 +208,26 @@ activation parse_activation(const std::string & name, const std::string & key_na
     fail(DEBERTA_STATUS_UNSUPPORTED, path + ": unsupported activation '" + name + "' in " + key_name);
 }
 
+size_t output_floats(const hparams & hp, int32_t output, int64_t S, int64_t T) {
+    const size_t n = (size_t) (S * T);
+    const bool qa = hp.head == DEBERTA_HEAD_QUESTION_ANSWERING;
+    switch (output) {
+        case DEBERTA_OUTPUT_LAST_HIDDEN_STATE: return n * (size_t) hp.hidden_size;
+        case DEBERTA_OUTPUT_HIDDEN_STATES: return n * (size_t) hp.hidden_size * (size_t) (hp.n_layers + 1);
+        case DEBERTA_OUTPUT_START_LOGITS:
+        case DEBERTA_OUTPUT_END_LOGITS: return qa ? n : 0;
+        case DEBERTA_OUTPUT_LOGITS:
+            switch (hp.head) {
+                case DEBERTA_HEAD_SEQUENCE_CLASSIFICATION: return (size_t) (S * hp.num_labels);
+                case DEBERTA_HEAD_MULTIPLE_CHOICE: return (size_t) S;
+                case DEBERTA_HEAD_TOKEN_CLASSIFICATION: return n * (size_t) hp.num_labels;
+                case DEBERTA_HEAD_MASKED_LM: return n * (size_t) hp.vocab_size;
+                default: return 0; // no head; QA has start/end logits instead
+            }
+        default: return 0;
+    }
+}
+
 float hparams::attention_scale() const {
     const float factor = 1.0f + (c2p ? 1.0f : 0.0f) + (p2c ? 1.0f : 0.0f);
     return std::sqrt((float) head_dim * factor);
@@ -233,12 +236,14 @@ float hparams::attention_scale() const {
 hparams read_hparams(const gguf_file & f) {
     const std::string & path = f.path();
     const std::string architecture = f.get_string("general.architecture");
-    if (architecture != arch) {
-        throw gguf_error(path + ": architecture '" + architecture + "' is not " + arch, false);
+    if (architecture != arch::name) {
+        throw gguf_error(path + ": architecture '" + architecture + "' is not " + arch::name, false);
     }
     constexpr int64_t big = int64_t(1) << 31;
     hparams hp;
-    hp.head = parse_head(f.get_string(key("head"), "none"), path);
+    const std::string head = f.get_string(key("head"), "none");
+    hp.head = arch::head_of(head);
+    if (hp.head < 0) throw gguf_error(path + ": unknown head '" + head + "' in " + key("head"), false);
     hp.hidden_size = f.get_int(key("embedding_length"), 1, 1 << 16);
     hp.n_layers = f.get_int(key("block_count"), 1, 1024);
     hp.intermediate_size = f.get_int(key("feed_forward_length"), 1, 1 << 20);
@@ -268,11 +273,11 @@ hparams read_hparams(const gguf_file & f) {
     }
     hp.share_att_key = f.get_bool(key("share_att_key"), false);
     const std::string norm_rel = f.get_string(key("norm_rel_ebd"), "none");
-    hp.norm_rel_ebd = norm_rel.find("layer_norm") != std::string::npos;
+    hp.norm_rel_ebd = arch::normalizes_relative_embeddings(norm_rel);
     hp.position_buckets = f.get_int(key("position_buckets"), -big, big, -1);
     const int64_t max_rel = f.get_int(key("max_relative_positions"), -big, 1 << 20, -1);
     hp.max_relative_positions = max_rel < 1 ? hp.max_position_embeddings : max_rel;
-    hp.att_span = hp.position_buckets > 0 ? hp.position_buckets : hp.max_relative_positions;
+    hp.att_span = arch::attention_span(hp.position_buckets, max_rel, hp.max_position_embeddings);
     if (hp.att_span > (1 << 20)) throw gguf_error(path + ": position_buckets is implausibly large", false);
 
     hp.conv_kernel_size = f.get_int(key("conv_kernel_size"), 0, 64, 0);

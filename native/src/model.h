@@ -127,6 +127,9 @@ struct deberta_model {
 
 namespace deberta {
 
+// Floats of output (deberta_output) for S sequences (B*C) of T tokens; 0 when the model has no such output.
+size_t output_floats(const hparams & hp, int32_t output, int64_t S, int64_t T);
+
 // Reads the hyperparameters (throws gguf_error with the key at fault).
 hparams read_hparams(const gguf_file & file);
 

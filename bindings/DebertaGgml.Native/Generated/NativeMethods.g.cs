@@ -46,6 +46,15 @@ internal enum deberta_device : int
     DEBERTA_DEVICE_BEST = 1,
 }
 
+internal enum deberta_output : int
+{
+    DEBERTA_OUTPUT_LAST_HIDDEN_STATE = 0,
+    DEBERTA_OUTPUT_HIDDEN_STATES = 1,
+    DEBERTA_OUTPUT_LOGITS = 2,
+    DEBERTA_OUTPUT_START_LOGITS = 3,
+    DEBERTA_OUTPUT_END_LOGITS = 4,
+}
+
 internal enum deberta_type : int
 {
     DEBERTA_TYPE_F32 = 0,
@@ -193,6 +202,10 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial int deberta_type_file_type(int type);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial long deberta_type_block_size(int type);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
@@ -234,6 +247,18 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial byte* deberta_model_device(ModelHandle model);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial nuint deberta_model_output_size(ModelHandle model, int output, int n_batch, int n_choices, int n_tokens);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial byte* deberta_head_name(int head);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial byte* deberta_gguf_key(int index);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

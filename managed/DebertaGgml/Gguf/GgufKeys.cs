@@ -1,6 +1,7 @@
 namespace DebertaGgml.Gguf;
 
-/// <summary>General and model metadata keys of docs/gguf.md (tokenizer keys are in <see cref="GgufTokenizer"/>).</summary>
+/// <summary>General and model metadata keys of docs/gguf.md (tokenizer keys are in <see cref="GgufTokenizer"/>);
+/// the deberta-v2.* keys are tested to equal the native format table (deberta_gguf_key).</summary>
 public static class GgufKeys
 {
     /// <summary>The value of general.architecture for DeBERTa-v2/v3 (and the prefix of its keys).</summary>
