@@ -134,9 +134,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
             throw new InvalidOperationException($"model '{Info.Name}' has no head (ModelHead.None): request LastHiddenState instead of Logits");
 
         int t = input.SequenceLength;
-        // Sizes come from the native format table (deberta_model_output_size), not from a copy of its shapes.
-        float[] Output(deberta_output which) =>
-            new float[(long)NativeMethods.deberta_model_output_size(_handle, (int)which, input.BatchSize, input.Choices, t)];
+        float[] Output(deberta_output which) => new float[OutputFloats(which, input.BatchSize, input.Choices, t)];
         float[]? lastHidden = outputs.HasFlag(ModelOutputKinds.LastHiddenState) ? Output(deberta_output.DEBERTA_OUTPUT_LAST_HIDDEN_STATE) : null;
         float[]? hidden = outputs.HasFlag(ModelOutputKinds.HiddenStates) ? Output(deberta_output.DEBERTA_OUTPUT_HIDDEN_STATES) : null;
         float[]? logits = null, start = null, end = null;
@@ -197,6 +195,22 @@ public sealed unsafe partial class DebertaModel : IDisposable
         }
         if (status == deberta_status.DEBERTA_STATUS_CANCELLED) cancellationToken.ThrowIfCancellationRequested();
         NativeErrors.ThrowIfFailed(status, "evaluation failed");
+    }
+
+    // Output sizes come from the native format table (deberta_model_output_size), not from a copy of its shapes.
+    internal long OutputFloats(deberta_output which, int batchSize, int choices, int sequenceLength) =>
+        (long)NativeMethods.deberta_model_output_size(_handle, (int)which, batchSize, choices, sequenceLength);
+
+    /// <summary>Floats of every output in <paramref name="kinds"/> (logits: start and end logits for QA).</summary>
+    internal long OutputFloats(ModelOutputKinds kinds, int batchSize, int choices, int sequenceLength)
+    {
+        long n = 0;
+        if (kinds.HasFlag(ModelOutputKinds.LastHiddenState)) n += OutputFloats(deberta_output.DEBERTA_OUTPUT_LAST_HIDDEN_STATE, batchSize, choices, sequenceLength);
+        if (kinds.HasFlag(ModelOutputKinds.HiddenStates)) n += OutputFloats(deberta_output.DEBERTA_OUTPUT_HIDDEN_STATES, batchSize, choices, sequenceLength);
+        if (kinds.HasFlag(ModelOutputKinds.Logits))
+            foreach (var o in new[] { deberta_output.DEBERTA_OUTPUT_LOGITS, deberta_output.DEBERTA_OUTPUT_START_LOGITS, deberta_output.DEBERTA_OUTPUT_END_LOGITS })
+                n += OutputFloats(o, batchSize, choices, sequenceLength);
+        return n;
     }
 
     static void CancelUnlessDisposed(ContextHandle context)

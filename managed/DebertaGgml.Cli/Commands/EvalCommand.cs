@@ -99,14 +99,7 @@ internal static class EvalCommand
             w.WritePropertyName("hidden_states");
             WriteArray(w, o.HiddenStates, 0, [r.Info.NumHiddenLayers + 1, s, t, h]);
         }
-        int[]? logitsShape = r.Info.Head switch
-        {
-            ModelHead.SequenceClassification => [batch.B, r.Info.NumLabels],
-            ModelHead.TokenClassification => [batch.B, t, r.Info.NumLabels],
-            ModelHead.MultipleChoice => [batch.B, batch.C],
-            ModelHead.MaskedLM => [batch.B, t, r.Info.VocabSize],
-            _ => null,
-        };
+        int[]? logitsShape = LogitsShape(r.Info, batch.B, batch.C, t);
         if (logitsShape != null)
         {
             w.WritePropertyName("logits");
@@ -121,6 +114,16 @@ internal static class EvalCommand
         }
         w.WriteEndObject();
     }
+
+    // The JSON shape of the logits; ModelFormatTests checks its size against deberta_model_output_size.
+    internal static int[]? LogitsShape(ModelInfo info, int b, int c, int t) => info.Head switch
+    {
+        ModelHead.SequenceClassification => [b, info.NumLabels],
+        ModelHead.TokenClassification => [b, t, info.NumLabels],
+        ModelHead.MultipleChoice => [b, c],
+        ModelHead.MaskedLM => [b, t, info.VocabSize],
+        _ => null,
+    };
 
     // Nested arrays of a row-major buffer; floats are written in their shortest round-trip form.
     static void WriteArray(Utf8JsonWriter w, float[] data, long offset, ReadOnlySpan<int> shape)

@@ -27,7 +27,7 @@ internal static class BatchRunner
         if (choices > model.MaxBatch)
             throw new ArgumentException($"{choices} choices exceed the model's MaxBatch {model.MaxBatch}; load it with a larger MaxBatch");
         int[] order = Enumerable.Range(0, items.Count).OrderBy(i => Longest(items[i])).ToArray();
-        long perToken = FloatsPerToken(model.Info, kinds);
+        long perToken = FloatsPerToken(model, kinds);
 
         int next = 0;
         while (next < order.Length)
@@ -76,18 +76,6 @@ internal static class BatchRunner
         return new ModelInput(ids, mask, types, batch.Length, length, choices);
     }
 
-    static long FloatsPerToken(ModelInfo info, ModelOutputKinds kinds)
-    {
-        long n = 1;
-        if (kinds.HasFlag(ModelOutputKinds.LastHiddenState)) n += info.HiddenSize;
-        if (kinds.HasFlag(ModelOutputKinds.HiddenStates)) n += (long)info.HiddenSize * (info.NumHiddenLayers + 1);
-        if (kinds.HasFlag(ModelOutputKinds.Logits))
-            n += info.Head switch
-            {
-                ModelHead.MaskedLM => info.VocabSize,
-                ModelHead.TokenClassification => info.NumLabels,
-                _ => 2,
-            };
-        return n;
-    }
+    // The outputs of one token (one sequence of one token: sequence-level logits count as per token, an upper bound).
+    static long FloatsPerToken(DebertaModel model, ModelOutputKinds kinds) => 1 + model.OutputFloats(kinds, 1, 1, 1);
 }

@@ -94,7 +94,7 @@ public unsafe class ModelFormatTests
     }
 
     public static TheoryData<string> Fixtures() =>
-        [.. Directory.GetDirectories(Repo.Fixtures("models")).Select(Path.GetFileName).Order()!];
+        [.. Directory.GetDirectories(Repo.Fixtures("models")).Select(d => Path.GetFileName(d)).Order()];
 
     /// <summary>TensorMap (converter) and bind_weights (loader) agree on names and shapes: the loader rejects a
     /// missing tensor or a wrong shape, and warns about a tensor it does not use.</summary>
@@ -119,6 +119,24 @@ public unsafe class ModelFormatTests
             NativeLog.Handler = previous;
         }
         Assert.DoesNotContain(warnings, w => w.Contains("not used", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("v3-Model")]
+    [InlineData("v3-SequenceClassification")]
+    [InlineData("v3-TokenClassification")]
+    [InlineData("v3-QuestionAnswering")]
+    [InlineData("v3-MultipleChoice")]
+    [InlineData("v3-MaskedLM")]
+    public void The_CLI_s_logits_shape_has_the_loader_s_size(string fixture)
+    {
+        using var model = DebertaModel.Load(ConvertedModels.Get(fixture));
+        const int b = 2, t = 5;
+        int c = model.Info.Head == ModelHead.MultipleChoice ? 3 : 1;
+        int[]? shape = DebertaGgml.Cli.Commands.EvalCommand.LogitsShape(model.Info, b, c, t);
+        long size = model.OutputFloats(deberta_output.DEBERTA_OUTPUT_LOGITS, b, c, t);
+        Assert.Equal(size, shape?.Aggregate(1L, (n, d) => n * d) ?? 0);
+        if (model.Info.Head != ModelHead.None) Assert.True(size > 0 || model.Info.Head == ModelHead.QuestionAnswering);
     }
 
     static nint Export(string name) => NativeLibrary.GetExport(NativeLibrary.Load(NativeLibraryLoader.Info.LibraryPath), name);
