@@ -168,7 +168,7 @@ void log_graph_placement(ggml_backend_sched_t sched, ggml_cgraph * graph, ggml_b
     if (gpu_model) {
         std::string ops;
         for (const auto & [op, count] : fell_back) ops += (ops.empty() ? "" : ", ") + op + " x" + std::to_string(count);
-        line += "; fell back to the CPU: " + (ops.empty() ? std::string("none") : ops);
+        line += "; on the CPU (fallback or host weights): " + (ops.empty() ? std::string("none") : ops);
     }
     log(DEBERTA_LOG_DEBUG, line);
 }

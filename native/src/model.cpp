@@ -3,6 +3,7 @@
 #include "deberta.h"
 #include "context.h"
 #include "device_choice.h"
+#include "ggml_runtime.h"
 #include "graph.h"
 
 #include <cmath>
@@ -407,7 +408,7 @@ void map_tensors(deberta_model & m, const gguf_file & file, const std::vector<te
     }
 }
 
-// ---- device placement: bytes the model asks of its device's buffers ----
+// ---- device placement: what a model on a GPU puts where, and the bytes it asks of the device ----
 // The weights not yet placed (in the device's buffer type, aligned as ggml allocates them) plus the position
 // projections computed at load, so a GPU too small for the model is refused before anything is allocated.
 size_t device_weights_bytes(const deberta_model & m, const std::vector<tensor_binder::binding> & bound) {
@@ -423,6 +424,21 @@ size_t device_weights_bytes(const deberta_model & m, const std::vector<tensor_bi
                  (size_t) (2 * hp.att_span);
     }
     return total;
+}
+// A model on a GPU keeps its token embeddings in host memory, as llama.cpp does: only the looked-up rows travel to the
+// device, the table (a third of deberta-v3-base) takes no GPU memory, and tables larger than a device's largest buffer
+// (Vulkan's storage-buffer range) still load. A table tied to the masked-LM decoder stays on the device, where the
+// decoder's product runs.
+void place_host_embeddings(deberta_model & m) {
+    if (ggml_backend_dev_type(m.device) == GGML_BACKEND_DEVICE_TYPE_CPU || m.w.mlm_out_w == m.w.tok_embd) return;
+    ggml_backend_buffer_type_t buft = ggml_backend_dev_buffer_type(runtime().cpu.device);
+    ggml_tensor * t = m.w.tok_embd;
+    ggml_backend_buffer_t buffer = ggml_backend_buft_alloc_buffer(buft, ggml_backend_buft_get_alloc_size(buft, t));
+    require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate host memory for the token embeddings");
+    m.buffers.push_back(buffer);
+    ggml_backend_buffer_set_usage(buffer, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    require(ggml_backend_tensor_alloc(buffer, t, ggml_backend_buffer_get_base(buffer)) == GGML_STATUS_SUCCESS,
+            DEBERTA_STATUS_INTERNAL_ERROR, "cannot place the token embeddings in host memory");
 }
 // ---- end of device placement ----
 
@@ -542,6 +558,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
                                   " tensors in the file are not used by this model");
     }
     place_repacked(*m);
+    place_host_embeddings(*m);
     if (use_mmap) map_tensors(*m, file, binder.bound());
     read_tensors(*m, file, binder.bound());
     compute_position_projections(*m);
