@@ -425,6 +425,7 @@ size_t device_weights_bytes(const deberta_model & m, const std::vector<tensor_bi
     }
     return total;
 }
+
 // A model on a GPU keeps its token embeddings in host memory, as llama.cpp does: only the looked-up rows travel to the
 // device, the table (a third of deberta-v3-base) takes no GPU memory, and tables larger than a device's largest buffer
 // (Vulkan's storage-buffer range) still load. A table tied to the masked-LM decoder stays on the device, where the
@@ -440,6 +441,7 @@ void place_host_embeddings(deberta_model & m) {
     require(ggml_backend_tensor_alloc(buffer, t, ggml_backend_buffer_get_base(buffer)) == GGML_STATUS_SUCCESS,
             DEBERTA_STATUS_INTERNAL_ERROR, "cannot place the token embeddings in host memory");
 }
+
 // ---- end of device placement ----
 
 // Allocates the tensors not placed yet and reads the bytes of every tensor outside the file mapping (ggml

@@ -125,33 +125,23 @@ public class DeviceChoiceTests
     public void A_gpu_backend_file_that_does_not_load_is_reported_with_the_loaders_reason()
     {
         // An application folder whose runtime holds libggml-cuda.so and libggml-vulkan.so that are not libraries.
-        string dir = Directory.CreateTempSubdirectory("deberta-badgpu-").FullName;
-        try
-        {
-            foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
-                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-            string native = Path.Combine(dir, "runtimes", "linux-x64", "native");
-            Directory.CreateDirectory(native);
-            foreach (string file in Directory.GetFiles(NativeLibraryLoader.Info.Directory))
-                File.Copy(file, Path.Combine(native, Path.GetFileName(file)));
-            foreach (string name in new[] { "cuda", "vulkan" })
-                File.WriteAllText(Path.Combine(native, $"libggml-{name}.so"), "not a shared library");
-            string dll = Path.Combine(dir, "deberta.dll");
+        using var app = new TempApplication();
+        string native = Path.Combine(app.Dir, "runtimes", "linux-x64", "native");
+        Directory.CreateDirectory(native);
+        foreach (string file in Directory.GetFiles(NativeLibraryLoader.Info.Directory))
+            File.Copy(file, Path.Combine(native, Path.GetFileName(file)));
+        foreach (string name in new[] { "cuda", "vulkan" })
+            File.WriteAllText(Path.Combine(native, $"libggml-{name}.so"), "not a shared library");
 
-            var cuda = CliProcess.Run(["classify", "--model", Model, "--device", "cuda", "Wie spät ist es?"], dll: dll);
-            Assert.Equal(1, cuda.ExitCode);
-            string error = cuda.StdErr.Trim().Split('\n').Last();
-            Assert.Contains($"the CUDA backend is installed but cannot run: {Path.Combine(native, "libggml-cuda.so")} did not load (", error);
-            Assert.Contains("are its driver and runtime libraries installed?", error);
+        var cuda = CliProcess.Run(["classify", "--model", Model, "--device", "cuda", "Wie spät ist es?"], dll: app.CliDll);
+        Assert.Equal(1, cuda.ExitCode);
+        string error = cuda.StdErr.Trim().Split('\n').Last();
+        Assert.Contains($"the CUDA backend is installed but cannot run: {Path.Combine(native, "libggml-cuda.so")} did not load (", error);
+        Assert.Contains("are its driver and runtime libraries installed?", error);
 
-            var best = CliProcess.Run(["classify", "--model", Model, "--device", "best", "--verbose", "Wie spät ist es?"], dll: dll);
-            Assert.True(best.ExitCode == 0, best.StdErr);
-            Assert.StartsWith("de\t", best.StdOut);
-            Assert.Contains("(best: no GPU available (cuda did not load; vulkan did not load), running on the CPU)", best.StdErr);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        var best = CliProcess.Run(["classify", "--model", Model, "--device", "best", "--verbose", "Wie spät ist es?"], dll: app.CliDll);
+        Assert.True(best.ExitCode == 0, best.StdErr);
+        Assert.StartsWith("de\t", best.StdOut);
+        Assert.Contains("(best: no GPU available (cuda did not load; vulkan did not load), running on the CPU)", best.StdErr);
     }
 }
