@@ -74,10 +74,10 @@ int physical_core_count() {
     return std::max(1u, std::thread::hardware_concurrency());
 }
 
-void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
+void run_graph_once(const deberta_model & model, ggml_cgraph * graph, double flops,
                     const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs) {
-    (void) ctx;
-    compute_backends backends(model.device, physical_core_count(), graph_size(model.hp));
+    const int n_threads = threads_for_work(flops, (size_t) ggml_graph_n_nodes(graph), physical_core_count());
+    compute_backends backends(model.device, n_threads, graph_size(model.hp));
     require(ggml_backend_sched_alloc_graph(backends.sched(), graph), DEBERTA_STATUS_OUT_OF_MEMORY,
             "cannot allocate the position-projection graph");
     log_graph_placement(backends.sched(), graph, model.device);
@@ -192,13 +192,17 @@ double eval_flops(const hparams & hp, int64_t S, int64_t T) {
 
 } // namespace
 
-int threads_for(const deberta_context & c, int64_t S, int64_t T) {
+int threads_for_work(double flops, size_t graph_nodes, int max_threads) {
     // Every graph node ends in a barrier of all threads. On a machine that has been idle, waking a sleeping thread
     // there costs tens of microseconds, more than a second thread saves when the node's work is small
     // (docs/BENCHMARKS.md, finding 15), so each thread beyond the first needs about 2 MFLOP per node.
     constexpr double flops_per_node_per_thread = 2e6;
-    const double per_node = eval_flops(c.model->hp, S, T) / (double) std::max<int64_t>(c.graph_nodes, 1);
-    return (int) std::clamp(1.0 + std::floor(per_node / flops_per_node_per_thread), 1.0, (double) c.n_threads);
+    const double per_node = flops / (double) std::max<size_t>(graph_nodes, 1);
+    return (int) std::clamp(1.0 + std::floor(per_node / flops_per_node_per_thread), 1.0, (double) std::max(max_threads, 1));
+}
+
+int threads_for(const deberta_context & c, int64_t S, int64_t T) {
+    return threads_for_work(eval_flops(c.model->hp, S, T), (size_t) c.graph_nodes, c.n_threads);
 }
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params) {

@@ -33,8 +33,11 @@ private:
 // Physical cores (Linux: distinct core ids in /proc/cpuinfo), else the hardware thread count.
 int physical_core_count();
 
-// Runs a one-off graph (e.g. the position projections at load) on the model's device.
-void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
+// CPU threads for a graph of graph_nodes nodes doing flops in all: fewer than max_threads when the work per node is small.
+int threads_for_work(double flops, size_t graph_nodes, int max_threads);
+
+// Runs a one-off graph of about flops FLOP (e.g. the position projections at load) on the model's device.
+void run_graph_once(const deberta_model & model, ggml_cgraph * graph, double flops,
                     const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs);
 
 } // namespace deberta

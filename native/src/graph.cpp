@@ -144,8 +144,8 @@ private:
             // position -> content: k_j . pos_query[row(i - j)], computed per key row, then transposed.
             ggml_tensor * pq = position_heads(l.pos_query, io_.rel_p2c);
             ggml_tensor * full = cb(ggml_mul_mat(ctx_, pq, k), "p2c_full", il);          // [W, T_k, nh, S]
-            ggml_tensor * p2c = ggml_cont(ctx_, ggml_transpose(ctx_, relative_shift(full))); // [T_k, T_q, nh, S]
-            scores = ggml_add(ctx_, scores, cb(p2c, "p2c", il));
+            ggml_tensor * p2c = ggml_transpose(ctx_, relative_shift(full));                 // [T_k, T_q, nh, S]
+            scores = ggml_add(ctx_, scores, cb(p2c, "p2c", il));                        // add reads the transposed view
         }
         ggml_tensor * probs = ggml_soft_max_ext(ctx_, scores, io_.kq_mask, 1.0f / hp_.attention_scale(), 0.0f);
         cb(probs, "attn_probs", il);
@@ -186,7 +186,8 @@ private:
         switch (hp_.head) {
             case DEBERTA_HEAD_SEQUENCE_CLASSIFICATION:
             case DEBERTA_HEAD_MULTIPLE_CHOICE: {
-                ggml_tensor * first = ggml_cont(ctx_, ggml_view_2d(ctx_, h, hp_.hidden_size, S_, h->nb[2], 0)); // [H, S]
+                ggml_tensor * first = ggml_view_2d(ctx_, h, hp_.hidden_size, S_, h->nb[2], 0);              // [H, S]
+                if (!ggml_is_contiguous(first)) first = ggml_cont(ctx_, first); // one sequence needs no copy
                 ggml_tensor * pooled = cb(activate(linear(first, w_.pooler_w, w_.pooler_b), hp_.pooler_act), "pooled");
                 return cb(linear(pooled, w_.cls_w, w_.cls_b), "logits");
             }

@@ -522,7 +522,9 @@ void compute_position_projections(deberta_model & m) {
         build_position_graph(ctx, graph, m, &rows);
         std::vector<int32_t> all_rows(2 * hp.att_span);
         for (size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = (int32_t) i;
-        run_graph_once(m, graph, ctx, {{rows, all_rows}});
+        const double terms = (hp.c2p ? 1 : 0) + (hp.p2c ? 1 : 0);
+        const double flops = 2.0 * (double) hp.n_layers * terms * (double) all_rows.size() * (double) (hp.hidden_size * hp.hidden_size);
+        run_graph_once(m, graph, flops, {{rows, all_rows}});
     } catch (...) {
         ggml_free(ctx);
         throw;
