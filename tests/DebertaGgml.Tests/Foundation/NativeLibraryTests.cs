@@ -76,6 +76,43 @@ public class NativeLibraryTests
     }
 
     [Fact]
+    public void TheRememberedChoiceIsTheOneAFullScanMakes()
+    {
+        string cache = Directory.CreateTempSubdirectory("deberta-cache-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string?> { ["XDG_CACHE_HOME"] = cache, [NativeLibraryLoader.VariantEnvironmentVariable] = null };
+            (string Variant, string Reason) Info()
+            {
+                var r = CliProcess.Run(["info", "--json"], env);
+                Assert.True(r.ExitCode == 0, r.StdErr);
+                using var doc = JsonDocument.Parse(r.StdOut);
+                var info = doc.RootElement.GetProperty("info");
+                return (info.GetProperty("CpuVariant").GetString()!, info.GetProperty("CpuVariantReason").GetString()!);
+            }
+            string file = Path.Combine(cache, "deberta", "cpu-variant");
+            var scanned = Info();
+            Assert.DoesNotContain("remembered", scanned.Reason);
+            Assert.True(File.Exists(file));
+            var remembered = Info();
+            Assert.Equal(scanned.Variant, remembered.Variant);
+            Assert.Equal($"{scanned.Reason}, remembered in {file}", remembered.Reason);
+
+            // A stale entry (another key: other files or another processor; or a variant whose own score is not the
+            // remembered one) is ignored, and the scan decides again.
+            string[] lines = File.ReadAllLines(file);
+            File.WriteAllLines(file, ["0000000000000000", "x64", "1", "1"]);
+            Assert.Equal(scanned, Info());
+            File.WriteAllLines(file, [lines[0], "x64", lines[2], lines[3]]);
+            Assert.Equal(scanned, Info());
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    }
+
+    [Fact]
     public void UnknownForcedVariantIsAOneLineErrorListingTheVariants()
     {
         var r = CliProcess.Run(["info"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "sse9" });
