@@ -148,10 +148,14 @@ void update_relative_rows(deberta_context & c, int64_t T) {
     const int64_t W = relative_rows(T);
     c.rel_c2p.resize(W);
     c.rel_p2c.resize(W);
+    int32_t lowest = INT32_MAX, highest = INT32_MIN;
     for (int64_t j = 0; j < W; ++j) {
         c.rel_c2p[j] = relative_embedding_row(hp, T - 1 - j);
         c.rel_p2c[j] = relative_embedding_row(hp, j - (T - 1));
+        lowest = std::min({lowest, c.rel_c2p[j], c.rel_p2c[j]});
+        highest = std::max({highest, c.rel_c2p[j], c.rel_p2c[j]});
     }
+    ensure_position_rows(*c.model, lowest, (int64_t) highest + 1);
     c.rel_tokens = T;
 }
 

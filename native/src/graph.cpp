@@ -225,14 +225,18 @@ size_t graph_size(const hparams & hp) {
     return 256 + (size_t) hp.n_layers * 96;
 }
 
-void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, ggml_tensor ** rows) {
+void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, int64_t first, int64_t count,
+                          ggml_tensor ** rows) {
     const hparams & hp = model.hp;
     const model_weights & w = model.w;
-    *rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, 2 * hp.att_span);
+    const auto destination = [&](ggml_tensor * table) {
+        return ggml_view_2d(ctx, table, table->ne[0], count, table->nb[1], (size_t) first * table->nb[1]);
+    };
+    *rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, count);
     ggml_set_input(*rows);
     ggml_set_name(*rows, "inp_rel_rows");
     // get_rows also widens an F16/quantized table to F32.
-    ggml_tensor * rel = ggml_get_rows(ctx, w.rel_embd, *rows);                         // [H, 2*span]
+    ggml_tensor * rel = ggml_get_rows(ctx, w.rel_embd, *rows);                         // [H, count]
     if (hp.norm_rel_ebd) {
         rel = ggml_add(ctx, ggml_mul(ctx, ggml_norm(ctx, rel, hp.layer_norm_eps), w.rel_norm_w), w.rel_norm_b);
     }
@@ -240,11 +244,11 @@ void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_mo
     for (const layer_weights & l : w.layers) {
         if (l.pos_key) {
             ggml_tensor * pk = ggml_add(ctx, ggml_mul_mat(ctx, l.pos_k_w, rel), l.pos_k_b);
-            ggml_build_forward_expand(gf, ggml_cpy(ctx, pk, l.pos_key));
+            ggml_build_forward_expand(gf, ggml_cpy(ctx, pk, destination(l.pos_key)));
         }
         if (l.pos_query) {
             ggml_tensor * pq = ggml_add(ctx, ggml_mul_mat(ctx, l.pos_q_w, rel), l.pos_q_b);
-            ggml_build_forward_expand(gf, ggml_cpy(ctx, pq, l.pos_query));
+            ggml_build_forward_expand(gf, ggml_cpy(ctx, pq, destination(l.pos_query)));
         }
     }
 }

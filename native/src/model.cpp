@@ -6,6 +6,7 @@
 #include "ggml_runtime.h"
 #include "graph.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -489,9 +490,11 @@ void read_tensors(deberta_model & m, const gguf_file & file, const std::vector<t
     std::fclose(f);
 }
 
-// pos_key/pos_query of every layer: the projections of the (normalized) relative embeddings do not depend
-// on the input, so they are computed once here instead of in every evaluation.
-void compute_position_projections(deberta_model & m) {
+// pos_key/pos_query of every layer: the projections of the (normalized) relative embeddings do not depend on the
+// input, so they are computed once, not in every evaluation. Loading only allocates them: evaluations compute the
+// rows their lengths use (ensure_position_rows), so a load does no arithmetic and short inputs never pay for the
+// rows of long ones (docs/BENCHMARKS.md, finding 18).
+void allocate_position_projections(deberta_model & m) {
     const hparams & hp = m.hp;
     if (!hp.relative_attention || (!hp.c2p && !hp.p2c)) return;
     ggml_init_params params{ggml_tensor_overhead() * (2 * (size_t) hp.n_layers + 2), nullptr, true};
@@ -511,7 +514,11 @@ void compute_position_projections(deberta_model & m) {
     ggml_backend_buffer_t buffer = ggml_backend_alloc_ctx_tensors_from_buft(m.ctx_positions, ggml_backend_dev_buffer_type(m.device));
     require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the position projections");
     m.buffers.push_back(buffer);
+    m.positions_begin = m.positions_end = hp.att_span;  // empty, at the row of distance 0
+}
 
+void compute_position_rows(const deberta_model & m, int64_t first, int64_t end) {
+    const hparams & hp = m.hp;
     const size_t nodes = graph_size(hp);
     ggml_init_params graph_params{ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false), nullptr, true};
     ggml_context * ctx = ggml_init(graph_params);
@@ -519,12 +526,12 @@ void compute_position_projections(deberta_model & m) {
     try {
         ggml_cgraph * graph = ggml_new_graph_custom(ctx, nodes, false);
         ggml_tensor * rows = nullptr;
-        build_position_graph(ctx, graph, m, &rows);
-        std::vector<int32_t> all_rows(2 * hp.att_span);
-        for (size_t i = 0; i < all_rows.size(); ++i) all_rows[i] = (int32_t) i;
+        build_position_graph(ctx, graph, m, first, end - first, &rows);
+        std::vector<int32_t> row_ids((size_t) (end - first));
+        for (size_t i = 0; i < row_ids.size(); ++i) row_ids[i] = (int32_t) (first + (int64_t) i);
         const double terms = (hp.c2p ? 1 : 0) + (hp.p2c ? 1 : 0);
-        const double flops = 2.0 * (double) hp.n_layers * terms * (double) all_rows.size() * (double) (hp.hidden_size * hp.hidden_size);
-        run_graph_once(m, graph, flops, {{rows, all_rows}});
+        const double flops = 2.0 * (double) hp.n_layers * terms * (double) row_ids.size() * (double) (hp.hidden_size * hp.hidden_size);
+        run_graph_once(m, graph, flops, {{rows, row_ids}});
     } catch (...) {
         ggml_free(ctx);
         throw;
@@ -533,6 +540,22 @@ void compute_position_projections(deberta_model & m) {
 }
 
 } // namespace
+
+void ensure_position_rows(const deberta_model & m, int64_t first, int64_t end) {
+    if (!m.ctx_positions) return;
+    first = std::max<int64_t>(first, 0);
+    end = std::min<int64_t>(end, 2 * m.hp.att_span);
+    std::lock_guard<std::mutex> lock(m.positions_mutex);
+    // The computed range always holds the row of distance 0, so what is missing lies below it, above it, or both.
+    if (first < m.positions_begin) {
+        compute_position_rows(m, first, m.positions_begin);
+        m.positions_begin = first;
+    }
+    if (end > m.positions_end) {
+        compute_position_rows(m, m.positions_end, end);
+        m.positions_end = end;
+    }
+}
 
 ggml_backend_t init_backend(ggml_backend_dev_t dev) {
     ggml_backend_t backend = ggml_backend_dev_init(dev, nullptr);
@@ -565,7 +588,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
     place_host_embeddings(*m);
     if (use_mmap) map_tensors(*m, file, binder.bound());
     read_tensors(*m, file, binder.bound());
-    compute_position_projections(*m);
+    allocate_position_projections(*m);
     return m;
 }
 
