@@ -1,5 +1,5 @@
 // deberta_load_timing MODEL [ROUNDS] [MAX_BATCH] [MAX_TOKENS]: where a load's time goes (docs/BENCHMARKS.md,
-// finding 16). Prints deberta_init once, then per round: model load, context creation, the first and a second
+// finding 16; not a check, and not registered with CTest). Prints deberta_init once, then per round: model load, context creation, the first and a second
 // 1x16 evaluation, each as wall and process CPU milliseconds (CPU time stays meaningful on a busy machine).
 #include "deberta.h"
 
