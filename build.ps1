@@ -25,6 +25,9 @@ if ($Target -in 'test', 'all') {
     Invoke-Step 'test' { dotnet test DebertaGgml.sln -c $Configuration }
 }
 if ($Target -in 'pack', 'all') {
+    # The packages carry every RID's libdeberta: this machine's from the build, the others cross-built first.
+    if (-not $IsLinux) { throw 'pack cross-builds linux-arm64 and win-x64 with Debian toolchains: run it on Linux' }
+    Invoke-Step 'cross-build' { bash native/cross-build.sh all }
     Invoke-Step 'pack' { dotnet pack DebertaGgml.sln -c $Configuration -o artifacts/packages }
     if ($Gpu) {
         foreach ($backend in 'Cuda', 'Vulkan') {

@@ -30,9 +30,6 @@ private:
     ggml_backend_sched_t sched_ = nullptr;
 };
 
-// Physical cores (Linux: distinct core ids in /proc/cpuinfo), else the hardware thread count.
-int physical_core_count();
-
 // CPU threads for a graph of graph_nodes nodes doing flops in all: fewer than max_threads when the work per node is small.
 int threads_for_work(double flops, size_t graph_nodes, int max_threads);
 
