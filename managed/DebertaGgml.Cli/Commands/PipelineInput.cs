@@ -77,19 +77,19 @@ internal static class PipelineInputReader
         }
     }
 
-    /// <summary>JSON lines when the first line is a JSON object or string, else plain text.</summary>
+    /// <summary>JSON lines when the first line starts with '{', or is a JSON string; else plain text.</summary>
     static InputFormat Detect(string line)
     {
         string trimmed = line.TrimStart();
-        if (trimmed.Length == 0 || trimmed[0] is not ('{' or '"')) return InputFormat.Text;
+        if (trimmed.StartsWith('{')) return InputFormat.Jsonl; // meant as JSON even when malformed: line 1 gets its error
+        if (!trimmed.StartsWith('"')) return InputFormat.Text;
         try
         {
-            JsonNode.Parse(line);
-            return InputFormat.Jsonl;
+            return JsonNode.Parse(line) is JsonValue ? InputFormat.Jsonl : InputFormat.Text;
         }
         catch (JsonException)
         {
-            return InputFormat.Text;
+            return InputFormat.Text; // a text that starts with a quotation
         }
     }
 

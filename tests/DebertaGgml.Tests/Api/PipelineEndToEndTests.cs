@@ -229,9 +229,9 @@ public class PipelineEndToEndTests
                 int n = pooling == Pooling.Cls ? 1 : batch.RealLength(row), h = model.Info.HiddenSize;
                 var mean = Enumerable.Range(0, h).Select(d => Enumerable.Range(0, n).Average(t => hidden[row][t * h + d])).ToArray();
                 double norm = Math.Sqrt(mean.Sum(x => x * x));
-                var vector = model.Embed(text, new EmbedOptions { Pooling = pooling });
+                var vector = model.Embed(text, new EmbedOptions { Pooling = pooling }).Vector;
                 for (int d = 0; d < h; d++) Assert.Equal(mean[d] / norm, vector[d], Tol);
-                var raw = model.Embed(text, new EmbedOptions { Pooling = pooling, Normalize = false });
+                var raw = model.Embed(text, new EmbedOptions { Pooling = pooling, Normalize = false }).Vector;
                 for (int d = 0; d < h; d++) Assert.Equal(mean[d], raw[d], Tol);
             }
         }
@@ -245,7 +245,7 @@ public class PipelineEndToEndTests
         string[] texts = ["The pager shows one page.", "Une page à la fois."];
         var generated = await generator.GenerateAsync(texts);
         Assert.Equal(2, generated.Count);
-        for (int i = 0; i < 2; i++) Assert.Equal(model.Embed(texts[i]), generated[i].Vector.ToArray());
+        for (int i = 0; i < 2; i++) Assert.Equal(model.Embed(texts[i]).Vector, generated[i].Vector.ToArray());
         var metadata = (Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata))!;
         Assert.Equal(model.Info.HiddenSize, metadata.DefaultModelDimensions);
     }

@@ -60,8 +60,8 @@ public class NativeLibraryTests
         var r = CliProcess.Run(["info", "--json"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "noavx" });
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
-        Assert.Equal("noavx", doc.RootElement.GetProperty("info").GetProperty("CpuVariant").GetString());
-        Assert.True(doc.RootElement.GetProperty("selfTest").GetBoolean());
+        Assert.Equal("noavx", doc.RootElement.GetProperty("info").GetProperty("cpu_variant").GetString());
+        Assert.True(doc.RootElement.GetProperty("self_test").GetBoolean());
     }
 
     [Fact]
