@@ -30,7 +30,8 @@ internal sealed record ErrorLine(int? Line, int? Argument, string Error);
 internal sealed record InfoJson(LibraryInfo Info, bool SelfTest);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower,
-    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals)] // bench's peak RSS is NaN where it cannot be read
 [JsonSerializable(typeof(ClassifyLine))]
 [JsonSerializable(typeof(ZeroShotLine))]
 [JsonSerializable(typeof(EntityLine))]

@@ -117,7 +117,7 @@ internal sealed class PipelineCli
             for (int i = 0; i < batch.Count; i++)
                 if (errors[i] == null) errors[i] = Catch(() => items[i] = read(batch[i]));
             var ok = Enumerable.Range(0, batch.Count).Where(i => errors[i] == null).ToArray();
-            if (Catch(() => Store(ok, run(ok.Select(i => items[i]).ToArray(), cancel.Token))) != null)
+            if (ok.Length > 0 && Catch(() => Store(ok, run(ok.Select(i => items[i]).ToArray(), cancel.Token))) != null)
                 foreach (int i in ok) errors[i] = Catch(() => Store([i], run([items[i]], cancel.Token))); // find the inputs at fault
             for (int i = 0; i < batch.Count; i++)
             {

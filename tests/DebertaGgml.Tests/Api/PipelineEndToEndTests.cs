@@ -114,10 +114,13 @@ public class PipelineEndToEndTests
             {
                 var logits = batch.Fp64.Rows("logits")[row];
                 var result = model.ExtractEntities(text, new EntityOptions { Aggregation = AggregationStrategy.None });
+                var offsets = model.Tokenizer.Encode(text).Offsets;
                 var expected = Enumerable.Range(1, batch.RealLength(row) - 2)
                     .Select(t => (t, p: ApiRefs.Softmax(Row(logits, t, 5))))
                     .Select(x => (x.t, best: Array.IndexOf(x.p, x.p.Max()), x.p))
-                    .Where(x => x.best != 0).ToList();
+                    .Where(x => x.best != 0)
+                    .Where(x => text[offsets[x.t].Start..offsets[x.t].End].Trim().Length > 0) // a lone "▁" is no entity
+                    .ToList();
                 Assert.Equal(expected.Select(e => e.t), result.Entities.Select(e => e.TokenIndex!.Value));
                 for (int i = 0; i < expected.Count; i++)
                 {
