@@ -43,12 +43,18 @@ public sealed unsafe partial class DebertaModel : IDisposable
         _contextSlots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
     }
 
-    /// <summary>Loads a GGUF written by the converter (weights, hyperparameters, labels and tokenizer).</summary>
+    /// <summary>
+    /// Loads a GGUF written by the converter (weights, hyperparameters, labels and tokenizer). A HuggingFace
+    /// checkpoint (a folder with config.json, or a .safetensors / .bin file) is not converted on the fly: the
+    /// <see cref="InvalidDataException"/> names the <c>deberta convert</c> command that makes the GGUF.
+    /// </summary>
     public static DebertaModel Load(string path, DebertaModelOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= DebertaModelOptions.Default;
         options.Validate();
+        if (HuggingFaceCheckpoint.Recognize(path, out string convert))
+            throw new InvalidDataException(HuggingFaceCheckpoint.Explain(path, convert));
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
 
         var parameters = NativeMethodsDefaults.ModelParams();

@@ -17,7 +17,7 @@ internal static class BenchCommand
 
     public static Command Create()
     {
-        var path = new Argument<string?>("model") { Description = "GGUF model file", Arity = ArgumentArity.ZeroOrOne };
+        var path = new Argument<string?>("model") { Description = "GGUF model file (or give it with -m)", Arity = ArgumentArity.ZeroOrOne };
         var modelOption = new Option<string?>("--model", "-m") { Description = "GGUF model file (instead of the argument)" };
         var batch = new Option<int>("--batch", "-b") { Description = "Sequences per evaluation", DefaultValueFactory = _ => 1 };
         var tokens = new Option<int>("--seq", "--tokens", "-n") { Description = "Tokens per sequence", DefaultValueFactory = _ => 128 };
@@ -32,13 +32,12 @@ internal static class BenchCommand
         var device = DeviceOption.Create();
         var command = new Command("bench", "Measure load time, latency, throughput and peak memory of a model on this machine")
             { path, modelOption, batch, tokens, iterations, warmup, threads, gap, json, device };
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("bench", () =>
         {
-            string model = parse.GetValue(path) ?? parse.GetValue(modelOption)
-                           ?? throw new ArgumentException("no model: pass model.gguf (or --model)");
+            string model = ModelPaths.Resolve(parse.GetValue(path), parse.GetValue(modelOption));
             var result = Measure(model, parse.GetValue(batch), parse.GetValue(tokens), parse.GetValue(iterations),
                                  parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(gap), parse.GetValue(device));
-            if (parse.GetValue(json)) PipelineCli.WriteJson(result); // one line, like every command's --json
+            if (parse.GetValue(json)) CliJson.WriteLine(result, CliJson.Lines.Result); // one line, like every command's --json
             else Console.WriteLine(Describe(result));
             return 0;
         }));
@@ -48,12 +47,12 @@ internal static class BenchCommand
     public static Result Measure(string path, int batch, int tokens, int iterations, int warmup, int threads, int gapMs,
                                  DebertaDevice device = DebertaDevice.Cpu)
     {
-        if (batch < 1) throw new ArgumentException($"--batch {batch}: must be at least 1");
-        if (tokens < 3) throw new ArgumentException($"--seq {tokens}: must be at least 3 ([CLS] x [SEP])");
-        if (iterations < 1) throw new ArgumentException($"--iterations {iterations}: must be at least 1");
-        if (warmup < 0) throw new ArgumentException($"--warmup {warmup}: must not be negative");
-        if (threads < 0) throw new ArgumentException($"--threads {threads}: must be 0 (physical cores) or positive");
-        if (gapMs < 0) throw new ArgumentException($"--gap-ms {gapMs}: must not be negative");
+        if (batch < 1) throw new UsageException($"--batch {batch}: must be at least 1");
+        if (tokens < 3) throw new UsageException($"--seq {tokens}: must be at least 3 ([CLS] x [SEP])");
+        if (iterations < 1) throw new UsageException($"--iterations {iterations}: must be at least 1");
+        if (warmup < 0) throw new UsageException($"--warmup {warmup}: must not be negative");
+        if (threads < 0) throw new UsageException($"--threads {threads}: must be 0 (physical cores) or positive");
+        if (gapMs < 0) throw new UsageException($"--gap-ms {gapMs}: must not be negative");
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
 
         long start = Stopwatch.GetTimestamp();

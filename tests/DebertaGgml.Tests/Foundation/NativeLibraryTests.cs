@@ -63,8 +63,8 @@ public class NativeLibraryTests
         var r = CliProcess.Run(["info", "--json"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "x64" });
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
-        Assert.Equal("x64", doc.RootElement.GetProperty("info").GetProperty("CpuVariant").GetString());
-        Assert.True(doc.RootElement.GetProperty("selfTest").GetBoolean());
+        Assert.Equal("x64", doc.RootElement.GetProperty("info").GetProperty("cpu_variant").GetString());
+        Assert.True(doc.RootElement.GetProperty("self_test").GetBoolean());
     }
 
     [Fact]

@@ -26,10 +26,11 @@ public static class CliProcess
     public sealed record Result(int ExitCode, string StdOut, string StdErr);
 
     public static Result Run(IEnumerable<string> args, IDictionary<string, string?>? env = null, string? dll = null,
-                             string? stdin = null, int timeoutMs = 120_000)
+                             string? stdin = null, int timeoutMs = 120_000, string? workingDirectory = null)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
+            WorkingDirectory = workingDirectory ?? "",
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = stdin != null,
