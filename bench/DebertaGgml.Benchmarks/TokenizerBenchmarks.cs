@@ -27,7 +27,7 @@ public class TokenizerBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        string folder = Path.Combine(FindRepoRoot(), "tests", "fixtures", Model);
+        string folder = Path.Combine(RepoPaths.Root, "tests", "fixtures", Model);
         string spm = Path.Combine(folder, "spm.model");
         _deberta = DebertaTokenizer.FromSentencePiece(spm);
         using (var stream = File.OpenRead(spm)) _mlNet = SentencePieceTokenizer.Create(stream, false, false);
@@ -72,13 +72,4 @@ public class TokenizerBenchmarks
 
     [Benchmark]
     public int Deberta_Document_WithOffsets() => _deberta.Encode(_document, options: NoSpecial).Length;
-
-    private static string FindRepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "DebertaGgml.sln"))) return dir.FullName;
-        }
-        throw new DirectoryNotFoundException($"no DebertaGgml.sln above {AppContext.BaseDirectory}");
-    }
 }

@@ -22,11 +22,18 @@ public sealed record ConvertOptions
 /// <summary>Reported after each tensor is written.</summary>
 public sealed record ConvertProgress(int Done, int Total, string TensorName);
 
-/// <summary>What a conversion produced: <see cref="InputBytes"/> counts the source tensors' bytes, <see cref="OutputBytes"/> the written file.</summary>
+/// <summary>
+/// What a conversion produced: <see cref="InputBytes"/> counts the source tensors' bytes, <see cref="OutputBytes"/> the
+/// written file; <see cref="Fallbacks"/> lists the tensors written at another type than the one asked for.
+/// </summary>
 public sealed record ConvertResult(
     string OutputPath,
     int TensorCount,
     IReadOnlyDictionary<GgmlType, int> TensorsByType,
     long InputBytes,
     long OutputBytes,
-    IReadOnlyList<string> Warnings);
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<TypeFallback> Fallbacks);
+
+/// <summary>A tensor written at <see cref="Written"/> instead of <see cref="Wanted"/>, and why.</summary>
+public sealed record TypeFallback(string Tensor, GgmlType Wanted, GgmlType Written, string Reason);

@@ -32,13 +32,14 @@ public static class GgufRequantizer
             foreach (var (key, value) in input.Metadata)
                 if (key != "general.alignment") writer.Set(key, value);
             writer.Set(GgufKeys.FileType, GgufValue.Of(GgufKeys.FileTypeOf(options.Type)));
+            var fallbacks = new List<TypeFallback>();
             var planned = input.Tensors.Select(t => (Source: t, Target: writer.AddTensor(t.Name, t.Dimensions,
-                TypePolicy.Choose(TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], options)))).ToList();
+                TypePolicy.Choose(t.Name, TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], options, fallbacks)))).ToList();
 
             var byType = GgufOutput.Write(outPath, writer, planned,
                 (source, target, buffers) => Reencode(input, source, target, writer, buffers), options.Progress);
             return new ConvertResult(Path.GetFullPath(outPath), planned.Count, byType,
-                input.Tensors.Sum(t => t.ByteSize), new FileInfo(outPath).Length, []);
+                input.Tensors.Sum(t => t.ByteSize), new FileInfo(outPath).Length, [], fallbacks);
         }
     }
 

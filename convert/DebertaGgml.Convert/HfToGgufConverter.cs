@@ -30,8 +30,9 @@ public static class HfToGgufConverter
         string name = options.Name ?? new DirectoryInfo(hfFolder).Name;
         ModelMetadata.Write(writer, config, head, architecture, name, options.Type);
         GgufTokenizerWriter.Write(writer, tokenizer);
+        var fallbacks = new List<TypeFallback>();
         var planned = plan.Select(p => (p.Source, Target: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
-            TypePolicy.Choose(p.Mapping.Role, p.Mapping.Dimensions[0], options)))).ToList();
+            TypePolicy.Choose(p.Mapping.GgufName, p.Mapping.Role, p.Mapping.Dimensions[0], options, fallbacks)))).ToList();
 
         var byType = GgufOutput.Write(outPath, writer, planned,
             (source, info, buffers) => WriteTensor(writer, checkpoint, source, info, buffers), options.Progress);
@@ -42,7 +43,8 @@ public static class HfToGgufConverter
             byType,
             planned.Sum(p => p.Source.ElementCount * CheckpointTensor.ElementBytes(p.Source.Type)),
             new FileInfo(outPath).Length,
-            warnings);
+            warnings,
+            fallbacks);
     }
 
     /// <summary>

@@ -8,8 +8,8 @@ namespace DebertaGgml.Convert;
 /// </summary>
 public static class TypePolicy
 {
-    /// <summary>The storage type of a tensor: the requested one for matrices whose rows fit its blocks, else F32/F16.</summary>
-    public static GgmlType Choose(TensorRole role, long rowLength, ConvertOptions options)
+    /// <summary>The type of tensor <paramref name="tensor"/>; when its rows do not fit the wanted type, the fallback is added to <paramref name="fallbacks"/>.</summary>
+    public static GgmlType Choose(string tensor, TensorRole role, long rowLength, ConvertOptions options, ICollection<TypeFallback> fallbacks)
     {
         var wanted = role switch
         {
@@ -18,7 +18,11 @@ public static class TypePolicy
             TensorRole.Head => options.HeadType ?? options.Type,
             _ => options.Type,
         };
-        return FitRow(wanted, rowLength);
+        var chosen = FitRow(wanted, rowLength);
+        if (chosen != wanted)
+            fallbacks.Add(new TypeFallback(tensor, wanted, chosen,
+                $"its rows of {rowLength} are not a multiple of the {GgmlTypes.Name(wanted)} block of {GgmlTypes.BlockSize(wanted)}"));
+        return chosen;
     }
 
     /// <summary>The first type in <paramref name="type"/>'s fallback chain whose block size divides the row length.</summary>

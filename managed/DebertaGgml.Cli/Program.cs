@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DebertaGgml.Cli;
 using DebertaGgml.Cli.Commands;
 using DebertaGgml.Native;
 
@@ -22,5 +23,10 @@ root.Subcommands.Add(BenchCommand.Create());
 var verbose = new Option<bool>("--verbose") { Description = "Log what the native library does (CPU variant, ggml) to stderr", Recursive = true };
 root.Options.Add(verbose);
 var parsed = root.Parse(args);
+if (args.Length > 0 && CliUsage.FirstMistake(parsed) is { } mistake)
+{
+    CliRunner.PrintUsageError(CliUsage.CommandName(parsed), mistake);
+    return CliRunner.Usage;
+}
 if (parsed.GetValue(verbose)) NativeLog.Handler = (level, message) => Console.Error.WriteLine($"deberta: {level.ToString().ToLowerInvariant()}: {message}");
 return parsed.Invoke();

@@ -61,8 +61,9 @@ public static unsafe class DebertaLibrary
     }
 
     /// <summary>
-    /// The CPU threads <see cref="DebertaModelOptions.Threads"/> = 0 stands for: on Linux the physical cores listed in
-    /// /proc/cpuinfo (not reduced by an affinity mask or a container's CPU quota), elsewhere the hardware threads.
+    /// The CPU threads <see cref="DebertaModelOptions.Threads"/> = 0 stands for: the machine's physical cores, not
+    /// reduced by an affinity mask or a container's CPU quota (Linux: /proc/cpuinfo; Windows: the processor cores),
+    /// else the hardware threads.
     /// </summary>
     public static int DefaultThreads
     {

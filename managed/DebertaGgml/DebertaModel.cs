@@ -33,42 +33,67 @@ public sealed unsafe partial class DebertaModel : IDisposable
     /// <summary>Most sequences (times choices) one evaluation takes (<see cref="DebertaModelOptions.MaxBatch"/>).</summary>
     public int MaxBatch => _options.MaxBatch;
 
-    DebertaModel(ModelHandle handle, DebertaModelOptions options, ModelInfo info, TokenizerModelData tokenizer)
+    DebertaModel(ModelHandle handle, DebertaModelOptions options, ModelInfo info, DebertaTokenizer tokenizer)
     {
         _handle = handle;
         _options = options;
         Info = info;
-        Tokenizer = DebertaTokenizer.FromModelData(tokenizer);
+        Tokenizer = tokenizer;
         // Relative-position models accept long sequences, but compute buffers grow with the square of the length:
         // without an explicit option the window is the C API's default (512), as HF's model_max_length.
         MaxSequenceLength = Math.Min(info.MaxSequenceLength, options.MaxSequenceLength ?? NativeMethodsDefaults.ContextParams().max_tokens);
         _contextSlots = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
     }
 
-    /// <summary>Loads a GGUF written by the converter (weights, hyperparameters, labels and tokenizer).</summary>
+    /// <summary>
+    /// Loads a GGUF written by the converter (weights, hyperparameters, labels and tokenizer). A HuggingFace
+    /// checkpoint (a folder with config.json, or a .safetensors / .bin file) is not converted on the fly: the
+    /// <see cref="InvalidDataException"/> names the <c>deberta convert</c> command that makes the GGUF.
+    /// </summary>
     public static DebertaModel Load(string path, DebertaModelOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         options ??= DebertaModelOptions.Default;
         options.Validate();
+        if (HuggingFaceCheckpoint.Recognize(path, out string convert))
+            throw new InvalidDataException(HuggingFaceCheckpoint.Explain(path, convert));
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
 
         var parameters = NativeMethodsDefaults.ModelParams();
         parameters.device = (int)options.Device;
         parameters.use_mmap = options.UseMemoryMap ? 1 : 0;
-        var handle = ModelHandle.Load(path, parameters);
+        // The native load (ggml's backends, weights, position tables) and the tokenizer (a managed parse and trie
+        // build) are independent, so they overlap where a second core is free. The native error, if any, wins, as
+        // it names what is wrong with the file more precisely.
+        var native = Task.Run(() => ModelHandle.Load(path, parameters));
+        GgufFile? gguf = null;
         try
         {
-            using var gguf = GgufFile.Open(path);
+            gguf = GgufFile.Open(path);
             if (!gguf.TryGet(GgufTokenizer.Model, out _))
                 throw new InvalidDataException($"{path}: the GGUF has no tokenizer (no tokenizer.* keys); convert the checkpoint with `deberta convert`");
             var tokenizer = GgufTokenizer.Read(gguf);
-            return new DebertaModel(handle, options, ReadInfo(path, handle, gguf, tokenizer), tokenizer);
+            var built = DebertaTokenizer.FromModelData(tokenizer);
+            var handle = native.GetAwaiter().GetResult();
+            try
+            {
+                return new DebertaModel(handle, options, ReadInfo(path, handle, gguf, tokenizer), built);
+            }
+            catch
+            {
+                handle.Dispose();
+                throw;
+            }
         }
         catch
         {
-            handle.Dispose();
+            // Wait for the native load: its error, if any, is the one thrown; its model is not needed.
+            native.GetAwaiter().GetResult().Dispose();
             throw;
+        }
+        finally
+        {
+            gguf?.Dispose();
         }
     }
 
@@ -105,6 +130,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
             MaxSequenceLength = native.max_sequence_length,
             LayerNormEps = native.layer_norm_eps,
             Device = NativeErrors.Utf8(NativeMethods.deberta_model_device(model)) ?? "",
+            DeviceReason = NativeErrors.Utf8(NativeMethods.deberta_model_device_reason(model)) ?? "",
             WeightsBytes = (long)NativeMethods.deberta_model_weights_size(model),
             Tokenizer = new TokenizerSettings(
                 tokenizer.Pieces.Count,
@@ -171,7 +197,10 @@ public sealed unsafe partial class DebertaModel : IDisposable
         deberta_status status;
         // Disposing the registration before the context goes back to the pool waits for a running cancel
         // callback, so a late cancel can never stop the next caller's evaluation.
-        using (cancellationToken.Register(() => CancelUnlessDisposed(context)))
+        // A token that cannot be cancelled registers nothing, so the common call allocates no callback.
+        using (cancellationToken.CanBeCanceled
+                   ? cancellationToken.Register(static state => CancelUnlessDisposed((ContextHandle)state!), context)
+                   : default)
         {
             cancellationToken.ThrowIfCancellationRequested();
             fixed (int* ids = input.InputIds, mask = input.AttentionMask, types = input.TokenTypeIds)

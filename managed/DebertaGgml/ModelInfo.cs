@@ -76,8 +76,13 @@ public sealed record ModelInfo
     public required int MaxSequenceLength { get; init; }
     /// <summary>Epsilon of every LayerNorm.</summary>
     public required float LayerNormEps { get; init; }
-    /// <summary>Name of the ggml device the weights live on.</summary>
+    /// <summary>Name of the ggml device the weights live on ("CPU", "CUDA0", "Vulkan0", "MTL0").</summary>
     public required string Device { get; init; }
+    /// <summary>
+    /// Why the model runs on <see cref="Device"/>: "requested", or for <see cref="DebertaDevice.Best"/> which GPU it
+    /// took or why none (e.g. "best: no GPU backend is installed, running on the CPU").
+    /// </summary>
+    public string DeviceReason { get; init; } = "";
     /// <summary>Bytes of weights held in backend buffers.</summary>
     public required long WeightsBytes { get; init; }
     /// <summary>The tokenizer settings stored in the GGUF.</summary>

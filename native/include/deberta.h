@@ -57,10 +57,16 @@ typedef enum deberta_head {
     DEBERTA_HEAD_MASKED_LM = 5,               /* logits [B, T, vocab] */
 } deberta_head;
 
-/* Where a model runs. BEST picks the first GPU/accelerator ggml offers, else the CPU. */
+/* Where a model runs. BEST picks the first GPU ggml offers, else the CPU (deberta_model_device_reason says
+   which and why). CUDA, VULKAN and METAL take the first GPU of that backend; a backend that is not installed
+   (its runtime package adds libggml-<name> beside libggml-base) is a DEBERTA_STATUS_BACKEND_ERROR that names
+   the package, or says why an installed one did not load. */
 typedef enum deberta_device {
     DEBERTA_DEVICE_CPU = 0,
     DEBERTA_DEVICE_BEST = 1,
+    DEBERTA_DEVICE_CUDA = 2,
+    DEBERTA_DEVICE_VULKAN = 3,
+    DEBERTA_DEVICE_METAL = 4,
 } deberta_device;
 
 /* The outputs of an evaluation (the fields of deberta_outputs). */
@@ -184,8 +190,11 @@ DEBERTA_API deberta_status deberta_model_get_info(const deberta_model * model, d
 DEBERTA_API const char * deberta_model_label(const deberta_model * model, int32_t index);
 /* Bytes of weights held in backend buffers. */
 DEBERTA_API size_t deberta_model_weights_size(const deberta_model * model);
-/* Name of the device the model runs on. */
+/* Name of the device the model runs on (ggml's: "CPU", "CUDA0", "Vulkan0", "MTL0"). */
 DEBERTA_API const char * deberta_model_device(const deberta_model * model);
+/* Why the model runs there: "requested", or for DEBERTA_DEVICE_BEST which GPU it took or why none
+   (e.g. "best: no GPU backend is installed, running on the CPU"). Owned by the model. */
+DEBERTA_API const char * deberta_model_device_reason(const deberta_model * model);
 /* Floats that output (deberta_output) holds for an eval of n_batch x n_choices x n_tokens inputs; 0 when this
    model has no such output (logits without a head or with the QA head, start/end logits without the QA head)
    or an argument is invalid. */
@@ -237,9 +246,9 @@ typedef struct deberta_outputs {
 } deberta_outputs;
 
 DEBERTA_API deberta_context_params deberta_context_default_params(void);
-/* The thread count n_threads <= 0 stands for: on Linux the distinct (physical id, core id) pairs of /proc/cpuinfo,
-   i.e. the machine's physical cores whatever the process's affinity or CPU quota; elsewhere (or when that file
-   lists none) the hardware threads. */
+/* The thread count n_threads <= 0 stands for: the machine's physical cores whatever the process's affinity or CPU
+   quota (Linux: the distinct (physical id, core id) pairs of /proc/cpuinfo; Windows: the processor cores), else
+   the hardware threads. */
 DEBERTA_API int32_t deberta_default_threads(void);
 DEBERTA_API deberta_status deberta_context_create(deberta_model * model, const deberta_context_params * params,
         deberta_context ** context);

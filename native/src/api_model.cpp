@@ -3,6 +3,7 @@
 #include "deberta.h"
 #include "errors.h"
 #include "model.h"
+#include "platform.h"
 
 #include <string>
 #include <vector>
@@ -65,6 +66,7 @@ size_t deberta_model_weights_size(const deberta_model * model) { return model ? 
 
 const char * deberta_model_device(const deberta_model * model) { return model ? model->device_name.c_str() : nullptr; }
 
+const char * deberta_model_device_reason(const deberta_model * model) { return model ? model->device_reason.c_str() : nullptr; }
 size_t deberta_model_output_size(const deberta_model * model, int32_t output, int32_t n_batch, int32_t n_choices,
                                  int32_t n_tokens) {
     if (!model || n_batch <= 0 || n_choices <= 0 || n_tokens <= 0) return 0;

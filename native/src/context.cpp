@@ -1,17 +1,15 @@
 #include "context.h"
 
+#include "device_choice.h"
 #include "errors.h"
 #include "ggml_runtime.h"
+#include "platform.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <set>
 #include <string>
 #include <thread>
-
-#include <unistd.h>
 
 namespace deberta {
 
@@ -46,33 +44,25 @@ compute_backends::~compute_backends() {
     for (ggml_backend_t b : backends_) ggml_backend_free(b);
 }
 
+std::vector<size_t> compute_backends::measure(ggml_cgraph * graph) const {
+    std::vector<size_t> sizes(backends_.size(), 0);
+    ggml_backend_sched_reserve_size(sched_, graph, sizes.data());
+    return sizes;
+}
+
 size_t compute_backends::buffer_size() const {
     size_t total = 0;
     for (ggml_backend_t b : backends_) total += ggml_backend_sched_get_buffer_size(sched_, b);
     return total;
 }
 
-int physical_core_count() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::set<std::pair<std::string, std::string>> cores;
-    std::string line, physical;
-    while (std::getline(cpuinfo, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
-        if (line.rfind("physical id", 0) == 0) physical = value;
-        else if (line.rfind("core id", 0) == 0) cores.emplace(physical, value);
-    }
-    if (!cores.empty()) return (int) cores.size();
-    return std::max(1u, std::thread::hardware_concurrency());
-}
-
-void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
+void run_graph_once(const deberta_model & model, ggml_cgraph * graph, double flops,
                     const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs) {
-    (void) ctx;
-    compute_backends backends(model.device, physical_core_count(), graph_size(model.hp));
+    const int n_threads = threads_for_work(flops, (size_t) ggml_graph_n_nodes(graph), physical_core_count());
+    compute_backends backends(model.device, n_threads, graph_size(model.hp));
     require(ggml_backend_sched_alloc_graph(backends.sched(), graph), DEBERTA_STATUS_OUT_OF_MEMORY,
             "cannot allocate the position-projection graph");
+    log_graph_placement(backends.sched(), graph, model.device);
     for (const auto & [tensor, values] : int_inputs) {
         ggml_backend_tensor_set(tensor, values.data(), 0, values.size() * sizeof(int32_t));
     }
@@ -103,9 +93,22 @@ void build_cached_graph(deberta_context & c, const graph_shape & shape) {
 // (buffer_id -1) and crash in ggml_gallocr_alloc_graph; a plan made without an output flag would let later
 // nodes overwrite that output.
 void plan_cached_graph(deberta_context & c) {
+    // ---- device placement: with a GPU in the scheduler, splitting a graph points the sources of its nodes at the
+    // scheduler's copies of tensors from the other backend, and the next split frees those copies: a graph that was
+    // measured or reserved must be built afresh before it is allocated (on the CPU alone nothing is copied).
+    // The GPU's free memory is checked against the measured compute buffers before the scheduler allocates them.
+    const bool gpu = ggml_backend_dev_type(c.model->device) != GGML_BACKEND_DEVICE_TYPE_CPU;
+    if (gpu) {
+        require_device_memory(c.model->device, c.backends->measure(c.graph)[0],
+                              "compute buffers for " + std::to_string(c.shape.n_seqs) + " sequences of " +
+                                  std::to_string(c.shape.n_tokens) + " tokens");
+        build_cached_graph(c, c.shape);
+    }
     require(ggml_backend_sched_reserve(c.backends->sched(), c.graph), DEBERTA_STATUS_OUT_OF_MEMORY,
             "cannot reserve compute buffers for " + std::to_string(c.shape.n_seqs) + " sequences of " +
             std::to_string(c.shape.n_tokens) + " tokens");
+    if (gpu) build_cached_graph(c, c.shape);
+    // ---- end of device placement ----
     ++c.counters.graph_plans;
 }
 
@@ -127,10 +130,14 @@ void update_relative_rows(deberta_context & c, int64_t T) {
     const int64_t W = relative_rows(T);
     c.rel_c2p.resize(W);
     c.rel_p2c.resize(W);
+    int32_t lowest = INT32_MAX, highest = INT32_MIN;
     for (int64_t j = 0; j < W; ++j) {
         c.rel_c2p[j] = relative_embedding_row(hp, T - 1 - j);
         c.rel_p2c[j] = relative_embedding_row(hp, j - (T - 1));
+        lowest = std::min({lowest, c.rel_c2p[j], c.rel_p2c[j]});
+        highest = std::max({highest, c.rel_c2p[j], c.rel_p2c[j]});
     }
+    ensure_position_rows(*c.model, lowest, (int64_t) highest + 1);
     c.rel_tokens = T;
 }
 
@@ -151,11 +158,6 @@ double compute_bytes_bound(const hparams & hp, int64_t S, int64_t T) {
     return sizeof(float) * (attention + activations);
 }
 
-double physical_memory_bytes() {
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
-}
-
 // Multiply-adds x 2 of one evaluation of S sequences of T tokens: the encoder's projections and FFN, its attention
 // products (QK^T, probabilities x V, and c2p/p2c against 2T position rows), and the masked-LM decoder, the one head
 // whose cost can rival the encoder's.
@@ -171,13 +173,17 @@ double eval_flops(const hparams & hp, int64_t S, int64_t T) {
 
 } // namespace
 
-int threads_for(const deberta_context & c, int64_t S, int64_t T) {
+int threads_for_work(double flops, size_t graph_nodes, int max_threads) {
     // Every graph node ends in a barrier of all threads. On a machine that has been idle, waking a sleeping thread
     // there costs tens of microseconds, more than a second thread saves when the node's work is small
     // (docs/BENCHMARKS.md, finding 15), so each thread beyond the first needs about 2 MFLOP per node.
     constexpr double flops_per_node_per_thread = 2e6;
-    const double per_node = eval_flops(c.model->hp, S, T) / (double) std::max<int64_t>(c.graph_nodes, 1);
-    return (int) std::clamp(1.0 + std::floor(per_node / flops_per_node_per_thread), 1.0, (double) c.n_threads);
+    const double per_node = flops / (double) std::max<size_t>(graph_nodes, 1);
+    return (int) std::clamp(1.0 + std::floor(per_node / flops_per_node_per_thread), 1.0, (double) std::max(max_threads, 1));
+}
+
+int threads_for(const deberta_context & c, int64_t S, int64_t T) {
+    return threads_for_work(eval_flops(c.model->hp, S, T), (size_t) c.graph_nodes, c.n_threads);
 }
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params) {
@@ -277,6 +283,7 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
     if (!c.graph_allocated) {
         ggml_backend_sched_reset(sched);
         require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
+        log_graph_placement(sched, c.graph, m.device);
         c.graph_allocated = true;
         ++c.counters.graph_allocs;
     }

@@ -20,6 +20,8 @@ public:
 
     ggml_backend_sched_t sched() const { return sched_; }
     ggml_backend_t cpu() const { return cpu_; }
+    // Compute-buffer bytes graph needs per backend (the model's device first), measured without allocating.
+    std::vector<size_t> measure(ggml_cgraph * graph) const;
     size_t buffer_size() const;
 
 private:
@@ -28,11 +30,11 @@ private:
     ggml_backend_sched_t sched_ = nullptr;
 };
 
-// Physical cores (Linux: distinct core ids in /proc/cpuinfo), else the hardware thread count.
-int physical_core_count();
+// CPU threads for a graph of graph_nodes nodes doing flops in all: fewer than max_threads when the work per node is small.
+int threads_for_work(double flops, size_t graph_nodes, int max_threads);
 
-// Runs a one-off graph (e.g. the position projections at load) on the model's device.
-void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
+// Runs a one-off graph of about flops FLOP (e.g. the position projections at load) on the model's device.
+void run_graph_once(const deberta_model & model, ggml_cgraph * graph, double flops,
                     const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs);
 
 } // namespace deberta

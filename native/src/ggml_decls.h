@@ -110,6 +110,7 @@ struct ggml_context * ggml_init(struct ggml_init_params params);
 void ggml_free(struct ggml_context * ctx);
 size_t ggml_nbytes(const struct ggml_tensor * tensor);
 int64_t ggml_nelements(const struct ggml_tensor * tensor);
+bool ggml_is_contiguous(const struct ggml_tensor * tensor);
 
 struct ggml_tensor * ggml_new_tensor_1d(struct ggml_context * ctx, enum ggml_type type, int64_t ne0);
 struct ggml_tensor * ggml_new_tensor_2d(struct ggml_context * ctx, enum ggml_type type, int64_t ne0, int64_t ne1);
@@ -214,6 +215,14 @@ size_t ggml_backend_sched_get_buffer_size(ggml_backend_sched_t sched, ggml_backe
 bool ggml_backend_sched_alloc_graph(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
 enum ggml_status ggml_backend_sched_graph_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
 void ggml_backend_sched_reset(ggml_backend_sched_t sched);
+// Device placement: the measured compute-buffer size per backend (sizes[n_backends], nothing allocated), the
+// backend a node was assigned to (valid after alloc), and the number of graph splits between backends.
+void ggml_backend_sched_reserve_size(ggml_backend_sched_t sched, struct ggml_cgraph * measure_graph, size_t * sizes);
+ggml_backend_t ggml_backend_sched_get_tensor_backend(ggml_backend_sched_t sched, struct ggml_tensor * node);
+int ggml_backend_sched_get_n_splits(ggml_backend_sched_t sched);
+ggml_backend_reg_t ggml_backend_reg_by_name(const char * name);
+struct ggml_tensor * ggml_graph_node(struct ggml_cgraph * cgraph, int i);
+const char * ggml_op_desc(const struct ggml_tensor * t);
 
 // Extra buffer types of the CPU backend ("CPU_REPACK": weights stored interleaved for its quantized GEMM kernels),
 // found through the registry: proc "ggml_backend_dev_get_extra_bufts" returns a null-terminated array.

@@ -1,5 +1,6 @@
 #include "ggml_runtime.h"
 
+#include "cpu_variant_cache.h"
 #include "dynlib.h"
 #include "errors.h"
 
@@ -19,8 +20,8 @@ struct variant_file {
     int score = 0;
 };
 
-// The CPU variants beside libggml-base, each with ggml's score for this processor (0: cannot run here).
-std::vector<variant_file> scan_cpu_variants(const std::string & dir) {
+// The CPU variants beside libggml-base (not loaded yet: score 0).
+std::vector<variant_file> list_cpu_variants(const std::string & dir) {
     const std::string sample = dynlib::backend_file("cpu-X");  // libggml-cpu-X.so / ggml-cpu-X.dll
     const std::string prefix = sample.substr(0, sample.find('X'));
     const std::string suffix = sample.substr(sample.find('X') + 1);
@@ -34,15 +35,21 @@ std::vector<variant_file> scan_cpu_variants(const std::string & dir) {
         variant_file v;
         v.name = file.substr(prefix.size(), file.size() - prefix.size() - suffix.size());
         v.path = entry.path().string();
-        if (void * handle = dynlib::open(v.path)) {
-            using score_fn = int (*)();
-            if (auto score = (score_fn) dynlib::symbol(handle, "ggml_backend_score")) v.score = score();
-            dynlib::close(handle);
-        }
         found.push_back(v);
     }
     std::sort(found.begin(), found.end(), [](const variant_file & a, const variant_file & b) { return a.name < b.name; });
     return found;
+}
+
+// ggml's score of the variant for this processor (0: cannot run here), asked of the library itself.
+int score_of(const variant_file & v) {
+    int score = 0;
+    if (void * handle = dynlib::open(v.path)) {
+        using score_fn = int (*)();
+        if (auto fn = (score_fn) dynlib::symbol(handle, "ggml_backend_score")) score = fn();
+        dynlib::close(handle);
+    }
+    return score;
 }
 
 std::string names_of(const std::vector<variant_file> & variants, bool runnable_only) {
@@ -54,11 +61,19 @@ std::string names_of(const std::vector<variant_file> & variants, bool runnable_o
     return s.empty() ? "none" : s;
 }
 
-const variant_file & choose_cpu_variant(const std::vector<variant_file> & variants, std::string & reason) {
+int runnable_count(const std::vector<variant_file> & variants) {
+    return (int) std::count_if(variants.begin(), variants.end(), [](const variant_file & v) { return v.score > 0; });
+}
+
+std::string score_reason(int score, int runnable) {
+    return "highest ggml score (" + std::to_string(score) + ") of " + std::to_string(runnable) + " runnable variants";
+}
+
+// The forced variant (forced: the environment variable's value, or nullptr), else the best-scoring one.
+const variant_file & choose_cpu_variant(const std::vector<variant_file> & variants, const char * forced, std::string & reason) {
     require(!variants.empty(), DEBERTA_STATUS_BACKEND_ERROR,
             "no ggml CPU backend (" + dynlib::backend_file("cpu-*") + ") found in " + g_runtime.dir);
-    const char * forced = std::getenv(cpu_variant_env);
-    if (forced && *forced) {
+    if (forced) {
         auto it = std::find_if(variants.begin(), variants.end(), [&](const variant_file & v) { return v.name == forced; });
         require(it != variants.end(), DEBERTA_STATUS_BACKEND_ERROR,
                 std::string(cpu_variant_env) + "='" + forced + "' is not a CPU variant here; available: " +
@@ -74,16 +89,38 @@ const variant_file & choose_cpu_variant(const std::vector<variant_file> & varian
     require(best->score > 0, DEBERTA_STATUS_BACKEND_ERROR,
             "none of the ggml CPU variants in " + g_runtime.dir + " can run on this processor (" +
                 names_of(variants, false) + ")");
-    reason = "highest ggml score (" + std::to_string(best->score) + ") of " +
-             std::to_string(std::count_if(variants.begin(), variants.end(), [](auto & v) { return v.score > 0; })) +
-             " runnable variants";
+    reason = score_reason(best->score, runnable_count(variants));
     return *best;
+}
+
+// The variant ggml's scores chose last time for these files on this processor, if its own score still says so.
+bool recall_cpu_variant(const std::vector<variant_file> & variants, const std::string & key, variant_file & chosen,
+                        std::string & reason) {
+    remembered_variant r;
+    if (!recall_variant(key, r)) return false;
+    auto it = std::find_if(variants.begin(), variants.end(), [&](const variant_file & v) { return v.name == r.name; });
+    if (it == variants.end() || score_of(*it) != r.score) return false;
+    chosen = *it;
+    chosen.score = r.score;
+    reason = score_reason(r.score, r.runnable) + ", remembered in " + variant_cache_file();
+    return true;
 }
 
 void load_cpu_backend() {
     cpu_backend_api & cpu = g_runtime.cpu;
-    const std::vector<variant_file> variants = scan_cpu_variants(g_runtime.dir);
-    const variant_file & chosen = choose_cpu_variant(variants, cpu.reason);
+    std::vector<variant_file> variants = list_cpu_variants(g_runtime.dir);
+    // Scoring loads every variant (about 0.5 ms each), so the choice is remembered unless one is forced.
+    const char * env = std::getenv(cpu_variant_env);
+    const char * forced = env && *env ? env : nullptr;
+    std::vector<std::string> paths;
+    for (const auto & v : variants) paths.push_back(v.path);
+    const std::string key = forced ? "" : variant_choice_key(paths);
+    variant_file chosen;
+    if (!recall_cpu_variant(variants, key, chosen, cpu.reason)) {
+        for (auto & v : variants) v.score = score_of(v);
+        chosen = choose_cpu_variant(variants, forced, cpu.reason);
+        if (!key.empty()) remember_variant(key, {chosen.name, chosen.score, runnable_count(variants)});
+    }
     cpu.variant = chosen.name;
     ggml_backend_reg_t reg = ggml_backend_load(chosen.path.c_str());
     require(reg != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "ggml could not load its CPU backend " + chosen.path);
@@ -102,19 +139,26 @@ void load_cpu_backend() {
             "ggml ABI mismatch: the CPU backend " + chosen.path + " lacks an entry point libdeberta uses");
 }
 
-// GPU backends are optional runtime packages whose files sit beside the CPU variants.
+// GPU backends are optional runtime packages whose files sit beside the CPU variants. The library is opened
+// by us first so that a missing driver or runtime library is reported in the dynamic loader's words.
 void load_gpu_backends() {
-    for (const char * name : {"cuda", "vulkan", "metal"}) {
+    for (const char * name : gpu_backend_names) {
         const std::string path = (std::filesystem::path(g_runtime.dir) / dynlib::backend_file(name)).string();
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) continue;
-        if (ggml_backend_load(path.c_str())) {
-            g_runtime.gpu_backends.push_back(name);
+        std::string why;
+        if (void * handle = dynlib::open(path)) {
+            dynlib::close(handle);
+            if (ggml_backend_reg_t reg = ggml_backend_load(path.c_str())) {
+                g_runtime.gpu_backends.push_back({name, reg});
+                continue;
+            }
+            why = "ggml rejected it: it cannot run on this system";
         } else {
-            g_runtime.gpu_failures.push_back(std::string(name) + ": " + path + " did not load (" + dynlib::error() +
-                                             "; are its driver and runtime libraries installed?)");
-            log(DEBERTA_LOG_WARN, "ggml backend " + g_runtime.gpu_failures.back());
+            why = dynlib::error() + "; are its driver and runtime libraries installed?";
         }
+        g_runtime.gpu_failures.push_back(std::string(name) + ": " + path + " did not load (" + why + ")");
+        log(DEBERTA_LOG_WARN, "ggml backend " + g_runtime.gpu_failures.back());
     }
 }
 

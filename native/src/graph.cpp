@@ -144,8 +144,8 @@ private:
             // position -> content: k_j . pos_query[row(i - j)], computed per key row, then transposed.
             ggml_tensor * pq = position_heads(l.pos_query, io_.rel_p2c);
             ggml_tensor * full = cb(ggml_mul_mat(ctx_, pq, k), "p2c_full", il);          // [W, T_k, nh, S]
-            ggml_tensor * p2c = ggml_cont(ctx_, ggml_transpose(ctx_, relative_shift(full))); // [T_k, T_q, nh, S]
-            scores = ggml_add(ctx_, scores, cb(p2c, "p2c", il));
+            ggml_tensor * p2c = ggml_transpose(ctx_, relative_shift(full));                 // [T_k, T_q, nh, S]
+            scores = ggml_add(ctx_, scores, cb(p2c, "p2c", il));                        // add reads the transposed view
         }
         ggml_tensor * probs = ggml_soft_max_ext(ctx_, scores, io_.kq_mask, 1.0f / hp_.attention_scale(), 0.0f);
         cb(probs, "attn_probs", il);
@@ -186,7 +186,8 @@ private:
         switch (hp_.head) {
             case DEBERTA_HEAD_SEQUENCE_CLASSIFICATION:
             case DEBERTA_HEAD_MULTIPLE_CHOICE: {
-                ggml_tensor * first = ggml_cont(ctx_, ggml_view_2d(ctx_, h, hp_.hidden_size, S_, h->nb[2], 0)); // [H, S]
+                ggml_tensor * first = ggml_view_2d(ctx_, h, hp_.hidden_size, S_, h->nb[2], 0);              // [H, S]
+                if (!ggml_is_contiguous(first)) first = ggml_cont(ctx_, first); // one sequence needs no copy
                 ggml_tensor * pooled = cb(activate(linear(first, w_.pooler_w, w_.pooler_b), hp_.pooler_act), "pooled");
                 return cb(linear(pooled, w_.cls_w, w_.cls_b), "logits");
             }
@@ -224,14 +225,18 @@ size_t graph_size(const hparams & hp) {
     return 256 + (size_t) hp.n_layers * 96;
 }
 
-void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, ggml_tensor ** rows) {
+void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, int64_t first, int64_t count,
+                          ggml_tensor ** rows) {
     const hparams & hp = model.hp;
     const model_weights & w = model.w;
-    *rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, 2 * hp.att_span);
+    const auto destination = [&](ggml_tensor * table) {
+        return ggml_view_2d(ctx, table, table->ne[0], count, table->nb[1], (size_t) first * table->nb[1]);
+    };
+    *rows = ggml_new_tensor_1d(ctx, GGML_TYPE_I32, count);
     ggml_set_input(*rows);
     ggml_set_name(*rows, "inp_rel_rows");
     // get_rows also widens an F16/quantized table to F32.
-    ggml_tensor * rel = ggml_get_rows(ctx, w.rel_embd, *rows);                         // [H, 2*span]
+    ggml_tensor * rel = ggml_get_rows(ctx, w.rel_embd, *rows);                         // [H, count]
     if (hp.norm_rel_ebd) {
         rel = ggml_add(ctx, ggml_mul(ctx, ggml_norm(ctx, rel, hp.layer_norm_eps), w.rel_norm_w), w.rel_norm_b);
     }
@@ -239,11 +244,11 @@ void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_mo
     for (const layer_weights & l : w.layers) {
         if (l.pos_key) {
             ggml_tensor * pk = ggml_add(ctx, ggml_mul_mat(ctx, l.pos_k_w, rel), l.pos_k_b);
-            ggml_build_forward_expand(gf, ggml_cpy(ctx, pk, l.pos_key));
+            ggml_build_forward_expand(gf, ggml_cpy(ctx, pk, destination(l.pos_key)));
         }
         if (l.pos_query) {
             ggml_tensor * pq = ggml_add(ctx, ggml_mul_mat(ctx, l.pos_q_w, rel), l.pos_q_b);
-            ggml_build_forward_expand(gf, ggml_cpy(ctx, pq, l.pos_query));
+            ggml_build_forward_expand(gf, ggml_cpy(ctx, pq, destination(l.pos_query)));
         }
     }
 }

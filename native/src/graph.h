@@ -39,9 +39,10 @@ graph_io build_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model &
 // Nodes a forward graph of this model needs at most.
 size_t graph_size(const hparams & hp);
 
-// The graph that fills every layer's pos_key/pos_query from the relative embeddings. Input: rows, I32
-// [2*span] = 0, 1, ..., returned in *rows.
-void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, ggml_tensor ** rows);
+// The graph that fills rows [first, first + count) of every layer's pos_key/pos_query from the relative embeddings.
+// Input: rows, I32 [count] = first, first + 1, ..., returned in *rows.
+void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, int64_t first, int64_t count,
+                          ggml_tensor ** rows);
 
 // HF's log-bucketed relative position (make_log_bucket_position), in float32 as HF computes it.
 int64_t log_bucket_position(int64_t relative, int64_t bucket_size, int64_t max_position);

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -76,8 +77,8 @@ struct layer_weights {
     ggml_tensor * ffn_down_w = nullptr, * ffn_down_b = nullptr;
     ggml_tensor * out_norm_w = nullptr, * out_norm_b = nullptr;
 
-    // Input-independent position projections of the (normalized) relative embeddings, [H, 2*span] F32,
-    // computed once at load. pos_query is already divided by nothing: scaling happens in the softmax.
+    // Input-independent position projections of the (normalized) relative embeddings, [H, 2*span] F32, computed
+    // row range by row range as evaluations first need them (ensure_position_rows). Unscaled: the softmax scales.
     ggml_tensor * pos_key = nullptr;   // c2p
     ggml_tensor * pos_query = nullptr; // p2c
 };
@@ -109,6 +110,7 @@ struct deberta_model {
 
     ggml_backend_dev_t device = nullptr;
     std::string device_name;
+    std::string device_reason; // why this device (deberta_model_device_reason)
 
     ggml_context * ctx_weights = nullptr;
     std::vector<ggml_backend_buffer_t> buffers;
@@ -116,6 +118,10 @@ struct deberta_model {
     ggml_backend_buffer_t mapping_buffer = nullptr; // the tensors placed in the mapping (one of buffers)
 
     ggml_context * ctx_positions = nullptr;
+    // Rows [positions_begin, positions_end) of every pos_key/pos_query hold their values; the range only grows,
+    // under positions_mutex, so evaluations reading rows inside it never race with one extending it.
+    mutable std::mutex positions_mutex;
+    mutable int64_t positions_begin = 0, positions_end = 0;
 
     size_t weights_size() const;
 
@@ -135,6 +141,10 @@ hparams read_hparams(const gguf_file & file);
 
 // Loads and validates everything; the result owns its buffers. device: deberta_device.
 std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t device, bool use_mmap);
+
+// Computes the position-projection rows [first, end) that are not computed yet (relative attention models; a no-op
+// for others). Thread-safe: models are shared by contexts.
+void ensure_position_rows(const deberta_model & model, int64_t first, int64_t end);
 
 // Creates the backend for dev (CPU threads are set by the caller).
 ggml_backend_t init_backend(ggml_backend_dev_t dev);

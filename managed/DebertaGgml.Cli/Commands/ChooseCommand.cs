@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 
 namespace DebertaGgml.Cli.Commands;
 
@@ -12,33 +14,37 @@ internal static class ChooseCommand
             Description = "The prompt, then its choices (none: JSON lines {\"prompt\", \"choices\": [...]} on stdin)",
             Arity = ArgumentArity.ZeroOrMore,
         };
-        var cli = new PipelineCli();
+        var cli = new PipelineCli("choose", ModelHead.MultipleChoice, words)
+        {
+            // The arguments are one item: the prompt, then its choices.
+            ArgumentInputs = args => [new JsonObject { ["prompt"] = args[0], ["choices"] = new JsonArray(args[1..].Select(c => (JsonNode?)c).ToArray()) }],
+        };
         var command = new Command("choose", "Score the choices for a prompt with a multiple-choice model") { words };
         cli.AddTo(command);
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("choose", () =>
         {
             var args = parse.GetValue(words) ?? [];
-            if (args.Length == 1) throw new ArgumentException("give a prompt and at least one choice");
-            var inputs = args.Length > 1
-                ? [(args[0], (IReadOnlyList<string>)args[1..])]
-                : PipelineCli.ReadInputs(null).Select(i => (PipelineCli.Field(i, "prompt", primary: "prompt"),
-                    (IReadOnlyList<string>)(i["choices"]?.AsArray().Select(c => (string)c!).ToArray()
-                        ?? throw new ArgumentException($"input {PipelineCli.Shorten(i.ToJsonString())} has no \"choices\" array")))).ToArray();
+            if (args.Length == 1) throw new UsageException("give a prompt and at least one choice");
             using var model = cli.LoadModel(parse);
             var options = new PipelineOptions { Overflow = cli.Overflow(parse) };
             bool json = parse.GetValue(cli.Json);
-            PipelineCli.RunInChunks(inputs, chunk => model.ChooseBest(chunk, options), (input, result) =>
-            {
-                if (json)
+            return cli.Run(parse, model,
+                input => (PipelineCli.Field(input.Value, "prompt", primary: "prompt"),
+                          input.Value is JsonObject { } item && item["choices"] is JsonArray choices && choices.All(c => c?.GetValueKind() == JsonValueKind.String)
+                              ? (IReadOnlyList<string>)choices.Select(c => (string)c!).ToArray()
+                              : throw new ArgumentException("a \"choices\" array of strings is needed")),
+                (chunk, cancel) => model.ChooseBest(chunk, options, cancel),
+                (input, result) =>
                 {
-                    PipelineCli.WriteJson(new { prompt = input.Item1, result.Choices, best = result.Best.Index, result.Truncated });
-                    return;
-                }
-                PipelineCli.WarnIfTruncated(result.Truncated, input.Item1);
-                Console.WriteLine(PipelineCli.Shorten(input.Item1));
-                foreach (var c in result.Choices) Console.WriteLine($"  {(c == result.Best ? "*" : " ")} {c.Score:F4}\t{c.Choice}");
-            });
-            return 0;
+                    if (json)
+                    {
+                        CliJson.WriteLine(new ChoiceLine(input.Item1, result.Choices, result.Best.Index, result.Truncated), CliJson.Lines.ChoiceLine);
+                        return;
+                    }
+                    cli.WarnIfTruncated(result.Truncated, input.Item1);
+                    Console.WriteLine(PipelineCli.Shorten(input.Item1));
+                    foreach (var c in result.Choices) Console.WriteLine($"  {(c == result.Best ? "*" : " ")} {c.Score:F4}\t{c.Choice}");
+                });
         }));
         return command;
     }

@@ -7,17 +7,16 @@ internal static class ClassifyCommand
 {
     public static Command Create()
     {
-        var texts = new Argument<string[]>("text") { Description = "Texts to classify (none: JSON lines on stdin, {\"text\", \"pair\"} or strings)", Arity = ArgumentArity.ZeroOrMore };
+        var texts = new Argument<string[]>("text") { Description = "Texts to classify (none: stdin, one text per line or JSON lines {\"text\", \"pair\"})", Arity = ArgumentArity.ZeroOrMore };
         var pair = new Option<string?>("--pair") { Description = "Second text of a sentence pair, for every text" };
         var topK = new Option<int>("--top-k", "-k") { Description = "Labels per text, best first (0: all)", DefaultValueFactory = _ => 1 };
         var function = new Option<ScoreFunction>("--function") { Description = "auto, softmax, sigmoid or none", DefaultValueFactory = _ => ScoreFunction.Auto };
-        var cli = new PipelineCli(defaultsToDemo: true);
+        var cli = new PipelineCli("classify", ModelHead.SequenceClassification, texts, defaultsToDemo: true);
         var command = new Command("classify", "Classify texts (or sentence pairs) with a sequence-classification model") { texts, pair, topK, function };
         cli.AddTo(command);
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("classify", () =>
         {
-            var inputs = PipelineCli.ReadInputs(parse.GetValue(texts))
-                .Select(i => (Text: PipelineCli.Field(i, "text"), Pair: PipelineCli.OptionalField(i, "pair") ?? parse.GetValue(pair))).ToArray();
+            if (parse.GetValue(topK) < 0) throw new UsageException("--top-k must be 0 (all labels) or positive");
             using var model = cli.LoadModel(parse);
             var options = new ClassifyOptions
             {
@@ -26,17 +25,17 @@ internal static class ClassifyCommand
                 Overflow = cli.Overflow(parse),
             };
             bool json = parse.GetValue(cli.Json);
-            PipelineCli.RunInChunks(inputs, chunk => chunk.Select(i => i.Pair == null
-                    ? model.Classify(i.Text, options)
-                    : model.Classify(i.Text, i.Pair, options)).ToArray(),
+            return cli.Run(parse, model,
+                input => new TextInput(PipelineCli.Field(input.Value, "text"), PipelineCli.OptionalField(input.Value, "pair") ?? parse.GetValue(pair)),
+                (chunk, cancel) => model.Classify(chunk, options, cancel),
                 (input, result) =>
                 {
                     if (json)
                     {
-                        PipelineCli.WriteJson(new { text = input.Text, pair = input.Pair, result.Scores, result.Truncated });
+                        CliJson.WriteLine(new ClassifyLine(input.Text, input.Pair, result.Scores, result.Truncated), CliJson.Lines.ClassifyLine);
                         return;
                     }
-                    PipelineCli.WarnIfTruncated(result.Truncated, input.Text);
+                    cli.WarnIfTruncated(result.Truncated, input.Text);
                     if (result.Scores.Count == 1) Console.WriteLine($"{result.Top.Label}\t{result.Top.Score:F4}\t{PipelineCli.Shorten(input.Text)}");
                     else
                     {
@@ -44,7 +43,6 @@ internal static class ClassifyCommand
                         foreach (var s in result.Scores) Console.WriteLine($"  {s.Label}\t{s.Score:F4}");
                     }
                 });
-            return 0;
         }));
         return command;
     }

@@ -1,17 +1,21 @@
 using System.CommandLine;
 using DebertaGgml.Convert;
+using DebertaGgml.Convert.Checkpoints;
 using DebertaGgml.Gguf;
 
 namespace DebertaGgml.Cli.Commands;
 
-/// <summary>`deberta convert &lt;hf-folder&gt; -o model.gguf --type q8_0`: HF checkpoint folder to one GGUF file.</summary>
+/// <summary>`deberta convert &lt;hf-folder&gt; [-o model.gguf] [--type q8_0]`: HF checkpoint folder to one GGUF file.</summary>
 internal static class ConvertCommand
 {
+    /// <summary>The --type that keeps the checkpoint's own float type.</summary>
+    const string Auto = "auto";
+
     public static Command Create()
     {
         var folder = new Argument<string>("hf-folder") { Description = "HuggingFace model folder (config.json, weights, tokenizer files)" };
-        var output = new Option<string>("--output", "-o") { Description = "GGUF file to write", Required = true };
-        var type = TypeOptions.Type("--type", "Type of the weight matrices");
+        var output = new Option<string?>("--output", "-o") { Description = "GGUF file to write (default: <folder-name>-<type>.gguf in the current directory)" };
+        var type = new Option<string?>("--type") { Description = $"Type of the weight matrices: auto (default: the checkpoint's float type, f32, f16 or bf16), {TypeOptions.Names}" };
         var embeddingType = TypeOptions.Type("--embedding-type", "Keep the embedding tables at this type");
         var headType = TypeOptions.Type("--head-type", "Keep the task head at this type");
         var name = new Option<string?>("--name") { Description = "general.name (default: the folder name)" };
@@ -20,22 +24,43 @@ internal static class ConvertCommand
         {
             folder, output, type, embeddingType, headType, name, weights,
         };
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("convert", () =>
         {
+            string source = parse.GetValue(folder)!;
+            string? typeName = parse.GetValue(type);
+            var weightType = typeName is null or Auto ? CheckpointFloatType(source, parse.GetValue(weights)) : TypeOptions.Parse(typeName)!.Value;
+            string outputPath = parse.GetValue(output)
+                                ?? $"{new DirectoryInfo(Path.TrimEndingDirectorySeparator(Path.GetFullPath(source))).Name}-{GgmlTypes.Name(weightType)}.gguf";
+            Console.WriteLine($"type: {GgmlTypes.Name(weightType)}{(typeName is null or Auto ? " (auto: the checkpoint's float type)" : "")}");
             var options = new ConvertOptions
             {
-                Type = TypeOptions.Parse(parse.GetValue(type)) ?? GgmlType.F32,
+                Type = weightType,
                 EmbeddingType = TypeOptions.Parse(parse.GetValue(embeddingType)),
                 HeadType = TypeOptions.Parse(parse.GetValue(headType)),
                 Name = parse.GetValue(name),
                 WeightsFile = parse.GetValue(weights),
                 Progress = new ProgressBar(),
             };
-            var result = HfToGgufConverter.Convert(parse.GetValue(folder)!, parse.GetValue(output)!, options);
+            var result = HfToGgufConverter.Convert(source, outputPath, options);
             ConversionSummary.Print(result);
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>The float type most of the checkpoint's elements have (f32, f16 or bf16), as llama.cpp's converter keeps it.</summary>
+    static GgmlType CheckpointFloatType(string folder, string? weightsFile)
+    {
+        if (!Directory.Exists(folder)) throw new ConvertException(folder, "model folder does not exist");
+        using var checkpoint = CheckpointLoader.Open(folder, weightsFile);
+        var dominant = checkpoint.Tensors.Values.Where(t => t.Type != SourceType.Unsupported)
+            .GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ElementCount)).Select(g => g.Key).FirstOrDefault(SourceType.F32);
+        return dominant switch
+        {
+            SourceType.F16 => GgmlType.F16,
+            SourceType.BF16 => GgmlType.BF16,
+            _ => GgmlType.F32,
+        };
     }
 }
 
@@ -74,6 +99,8 @@ internal static class ConversionSummary
     public static void Print(ConvertResult result)
     {
         foreach (var warning in result.Warnings) Console.Error.WriteLine($"warning: {warning}");
+        foreach (var f in result.Fallbacks)
+            Console.WriteLine($"fallback: {f.Tensor} {GgmlTypes.Name(f.Wanted)} -> {GgmlTypes.Name(f.Written)}: {f.Reason}");
         Console.WriteLine($"wrote {result.OutputPath}");
         Console.WriteLine($"tensors: {result.TensorCount} ({string.Join(", ", result.TensorsByType.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {GgmlTypes.Name(kv.Key)}"))})");
         Console.WriteLine($"bytes: {Size(result.InputBytes)} of tensors before, {Size(result.OutputBytes)} file after ({(double)result.OutputBytes / Math.Max(1, result.InputBytes):P0})");

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using DebertaGgml.Convert;
 
 namespace DebertaGgml.Cli.Commands;
 
@@ -12,17 +11,21 @@ internal static class EvalCommand
 {
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "GGUF model file" };
-        var input = new Option<string>("--input") { Description = "JSON with input_ids, attention_mask and optional token_type_ids, each [B][T] ([B][C][T] for multiple choice)", Required = true };
-        var output = new Option<string>("--output") { Description = "JSON file to write", Required = true };
+        var model = new Argument<string?>("model") { Description = "GGUF model file (or give it with -m)", Arity = ArgumentArity.ZeroOrOne };
+        var modelOption = new Option<string?>("--model", "-m") { Description = "GGUF model file (instead of the argument)" };
+        var input = new Option<string>("--input") { Description = "JSON with input_ids, attention_mask and optional token_type_ids, each [B][T] ([B][C][T] for multiple choice); -: stdin", Required = true };
+        var output = new Option<string>("--output") { Description = "JSON file to write (-: stdout)", Required = true };
         var allHidden = new Option<bool>("--all-hidden") { Description = "Also write hidden_states [L+1][B][T][H]" };
         var threads = new Option<int>("--threads") { Description = "Most CPU threads an evaluation uses; small ones use fewer (default: physical cores)" };
-        var command = new Command("eval", "Evaluate a model on token ids and write its outputs as JSON") { model, input, output, allHidden, threads };
-        command.SetAction(parse => CliRunner.Run(() =>
+        var device = DeviceOption.Create();
+        var command = new Command("eval", "Evaluate a model on token ids and write its outputs as JSON") { model, modelOption, input, output, allHidden, threads, device };
+        command.SetAction(parse => CliRunner.Run("eval", () =>
         {
+            string path = ModelPaths.Resolve(parse.GetValue(model), parse.GetValue(modelOption));
+            if (parse.GetValue(threads) < 0) throw new UsageException("--threads must be 0 (physical cores) or positive");
             var batch = ReadBatch(parse.GetValue(input)!);
-            var result = Evaluate(parse.GetValue(model)!, batch, parse.GetValue(allHidden), parse.GetValue(threads));
-            AtomicFile.Write(parse.GetValue(output)!, stream =>
+            var result = Evaluate(path, batch, parse.GetValue(allHidden), parse.GetValue(threads), parse.GetValue(device));
+            StdPaths.Write(parse.GetValue(output)!, stream =>
             {
                 using var writer = new Utf8JsonWriter(stream);
                 WriteResult(writer, batch, result);
@@ -38,7 +41,8 @@ internal static class EvalCommand
 
     static Batch ReadBatch(string path)
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+        using var doc = JsonDocument.Parse(StdPaths.ReadAllBytes(path));
+        if (path == StdPaths.Std) path = "stdin";
         var root = doc.RootElement;
         if (!root.TryGetProperty("input_ids", out var ids) || !root.TryGetProperty("attention_mask", out var mask))
             throw new InvalidDataException($"{path}: input_ids and attention_mask are required");
@@ -71,11 +75,12 @@ internal static class EvalCommand
     static IEnumerable<JsonElement> Leaves(JsonElement e) =>
         e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Leaves) : [e];
 
-    static Result Evaluate(string modelPath, Batch batch, bool allHidden, int threads)
+    static Result Evaluate(string modelPath, Batch batch, bool allHidden, int threads, DebertaDevice device)
     {
         using var model = DebertaModel.Load(modelPath, new DebertaModelOptions
         {
             Threads = threads,
+            Device = device,
             MaxBatch = batch.B * batch.C,
             MaxSequenceLength = Math.Max(batch.T, 3),
             MaxConcurrency = 1,

@@ -10,7 +10,7 @@ internal static class InfoCommand
     {
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
         var command = new Command("info", "Show library and ggml versions, the CPU variant and devices") { json };
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("info", () =>
         {
             var info = DebertaLibrary.GetInfo();
             // 2x3 times (2x3)^T: proves the chosen ggml build computes, not just loads.
@@ -18,7 +18,7 @@ internal static class InfoCommand
             bool selfTestOk = product.SequenceEqual([4f, 2f, 10f, 5f]);
             if (parse.GetValue(json))
             {
-                Console.WriteLine(JsonSerializer.Serialize(new { info, selfTest = selfTestOk }, new JsonSerializerOptions { WriteIndented = true }));
+                Console.WriteLine(JsonSerializer.Serialize(new InfoJson(info, selfTestOk), CliIndentedJsonContext.Default.InfoJson));
             }
             else
             {

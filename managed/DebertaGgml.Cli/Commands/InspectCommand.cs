@@ -11,15 +11,18 @@ internal static class InspectCommand
     /// <summary>Arrays longer than this are shortened in the JSON output (a vocabulary has ~128k entries).</summary>
     private const int MaxJsonArray = 1000;
 
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, TypeInfoResolver = CliJsonContext.Default };
+
     public static Command Create()
     {
-        var file = new Argument<string>("file") { Description = "GGUF file" };
+        var file = new Argument<string?>("model") { Description = "GGUF file (or give it with -m)", Arity = ArgumentArity.ZeroOrOne };
+        var model = new Option<string?>("--model", "-m") { Description = "GGUF file (instead of the argument)" };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
-        var command = new Command("inspect", "Show the metadata and tensors of a GGUF file") { file, json };
-        command.SetAction(parse => CliRunner.Run(() =>
+        var command = new Command("inspect", "Show the metadata and tensors (with their types) of a GGUF file") { file, model, json };
+        command.SetAction(parse => CliRunner.Run("inspect", () =>
         {
-            using var gguf = GgufFile.Open(parse.GetValue(file)!);
-            Console.WriteLine(parse.GetValue(json) ? ToJson(gguf).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) : ToText(gguf));
+            using var gguf = GgufFile.Open(ModelPaths.Resolve(parse.GetValue(file), parse.GetValue(model)));
+            Console.WriteLine(parse.GetValue(json) ? ToJson(gguf).ToJsonString(Indented) : ToText(gguf));
             return 0;
         }));
         return command;

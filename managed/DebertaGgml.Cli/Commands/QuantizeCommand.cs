@@ -14,7 +14,7 @@ internal static class QuantizeCommand
         var embeddingType = TypeOptions.Type("--embedding-type", "Keep the embedding tables at this type");
         var headType = TypeOptions.Type("--head-type", "Keep the task head at this type");
         var command = new Command("quantize", "Requantize an F32/F16/BF16 GGUF to another type") { input, output, type, embeddingType, headType };
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("quantize", () =>
         {
             var options = new ConvertOptions
             {

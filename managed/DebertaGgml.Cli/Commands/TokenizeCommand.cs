@@ -17,8 +17,9 @@ internal static class TokenizeCommand
 
     public static Command Create()
     {
-        var model = new Argument<string>("model") { Description = "model.gguf, spm.model, tokenizer.json, or a model folder" };
-        var input = new Option<string>("--input") { Description = "JSON lines with \"text\" and optional \"pair\"", Required = true };
+        var model = new Argument<string?>("model") { Description = "model.gguf, spm.model, tokenizer.json, or a model folder (or give it with -m)", Arity = ArgumentArity.ZeroOrOne };
+        var modelOption = new Option<string?>("--model", "-m") { Description = "model.gguf, spm.model, tokenizer.json or a model folder (instead of the argument)" };
+        var input = new Option<string>("--input") { Description = "JSON lines with \"text\" and optional \"pair\" (-: stdin)", Required = true };
         var lower = new Option<bool?>("--lower") { Description = "Lowercase (overrides the tokenizer files)" };
         var splitPunct = new Option<bool?>("--split-punct") { Description = "Split on punctuation first (overrides the tokenizer files)" };
         var maxLength = new Option<int?>("--max-length") { Description = "Truncate to this many tokens, special tokens included" };
@@ -27,11 +28,12 @@ internal static class TokenizeCommand
         var stride = new Option<int?>("--stride") { Description = "Also write the overflowing windows, overlapping by this many tokens" };
         var command = new Command("tokenize", "Tokenize JSON lines of text (pairs) as HF's DebertaV2Tokenizer does")
         {
-            model, input, lower, splitPunct, maxLength, truncation, stride,
+            model, modelOption, input, lower, splitPunct, maxLength, truncation, stride,
         };
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("tokenize", () =>
         {
-            var tokenizer = DebertaTokenizer.FromFile(parse.GetValue(model)!, new DebertaTokenizerOptions
+            // A checkpoint folder is fine here: its tokenizer files are what is read.
+            var tokenizer = DebertaTokenizer.FromFile(ModelPaths.Resolve(parse.GetValue(model), parse.GetValue(modelOption), ggufOnly: false), new DebertaTokenizerOptions
             {
                 DoLowerCase = parse.GetValue(lower),
                 SplitByPunct = parse.GetValue(splitPunct),
@@ -53,7 +55,8 @@ internal static class TokenizeCommand
 
     internal static void Run(DebertaTokenizer tokenizer, string inputPath, EncodeOptions options, Stream output)
     {
-        using var reader = new StreamReader(inputPath);
+        using var reader = StdPaths.OpenText(inputPath);
+        if (inputPath == StdPaths.Std) inputPath = "stdin";
         using var writer = new Utf8JsonWriter(output, WriterOptions);
         int lineNumber = 0;
         while (reader.ReadLine() is { } line)

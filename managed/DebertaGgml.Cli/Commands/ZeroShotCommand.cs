@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DebertaGgml.Pipelines;
 
 namespace DebertaGgml.Cli.Commands;
 
@@ -7,18 +8,22 @@ internal static class ZeroShotCommand
 {
     public static Command Create()
     {
-        var texts = new Argument<string[]>("text") { Description = "Texts (none: JSON lines on stdin)", Arity = ArgumentArity.ZeroOrMore };
+        var texts = new Argument<string[]>("text") { Description = "Texts (none: stdin, one text per line or JSON lines)", Arity = ArgumentArity.ZeroOrMore };
         var labels = new Option<string>("--labels", "-l") { Description = "Candidate labels, comma-separated", Required = true };
-        var template = new Option<string>("--template") { Description = "Hypothesis template", DefaultValueFactory = _ => new ZeroShotOptions().HypothesisTemplate };
+        var template = new Option<string>("--template") { Description = "Hypothesis template ({} is the label)", DefaultValueFactory = _ => new ZeroShotOptions().HypothesisTemplate };
         var multiLabel = new Option<bool>("--multi-label") { Description = "Score each label on its own instead of across labels" };
-        var cli = new PipelineCli();
+        var cli = new PipelineCli("zero-shot", ModelHead.SequenceClassification, texts);
         var command = new Command("zero-shot", "Zero-shot classification with an NLI (entailment) model") { texts, labels, template, multiLabel };
         cli.AddTo(command);
-        command.SetAction(parse => CliRunner.Run(() =>
+        command.SetAction(parse => CliRunner.Run("zero-shot", () =>
         {
             var candidates = parse.GetValue(labels)!.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            var inputs = PipelineCli.ReadInputs(parse.GetValue(texts)).Select(i => PipelineCli.Field(i, "text")).ToArray();
+            if (candidates.Length == 0) throw new UsageException("--labels needs at least one label");
+            if (!parse.GetValue(template)!.Contains("{}")) throw new UsageException($"--template '{parse.GetValue(template)}' has no {{}} for the label");
             using var model = cli.LoadModel(parse);
+            if (ZeroShotPostProcessing.EntailmentLabel(model.Info.Labels) == null)
+                cli.Warn($"the model has no label starting with \"entail\" (its labels: {string.Join(", ", model.Info.Labels)}); " +
+                         $"the last one, '{model.Info.Labels[^1]}', is taken as entailment, so the scores may mean nothing");
             var options = new ZeroShotOptions
             {
                 HypothesisTemplate = parse.GetValue(template)!,
@@ -26,18 +31,19 @@ internal static class ZeroShotCommand
                 Overflow = cli.Overflow(parse),
             };
             bool json = parse.GetValue(cli.Json);
-            PipelineCli.RunInChunks(inputs, chunk => model.ZeroShotClassify(chunk, candidates, options), (text, result) =>
-            {
-                if (json)
+            return cli.Run(parse, model, input => PipelineCli.Field(input.Value, "text"),
+                (chunk, cancel) => model.ZeroShotClassify(chunk, candidates, options, cancel),
+                (text, result) =>
                 {
-                    PipelineCli.WriteJson(new { text, result.Scores, result.Truncated });
-                    return;
-                }
-                PipelineCli.WarnIfTruncated(result.Truncated, text);
-                Console.WriteLine(PipelineCli.Shorten(text));
-                foreach (var s in result.Scores) Console.WriteLine($"  {s.Label}\t{s.Score:F4}");
-            });
-            return 0;
+                    if (json)
+                    {
+                        CliJson.WriteLine(new ZeroShotLine(text, result.Scores, result.Truncated), CliJson.Lines.ZeroShotLine);
+                        return;
+                    }
+                    cli.WarnIfTruncated(result.Truncated, text);
+                    Console.WriteLine(PipelineCli.Shorten(text));
+                    foreach (var s in result.Scores) Console.WriteLine($"  {s.Label}\t{s.Score:F4}");
+                });
         }));
         return command;
     }

@@ -27,9 +27,9 @@ public sealed class DebertaEmbeddingGenerator(DebertaModel model, EmbedOptions? 
         // Inference is CPU-bound and synchronous; run it off the caller's thread.
         return Task.Run(() =>
         {
-            var vectors = _model.Embed(texts, _options, cancellationToken);
+            var embedded = _model.Embed(texts, _options, cancellationToken);
             var created = DateTimeOffset.UtcNow;
-            return new GeneratedEmbeddings<Embedding<float>>(vectors.Select(v => new Embedding<float>(v)
+            return new GeneratedEmbeddings<Embedding<float>>(embedded.Select(e => new Embedding<float>(e.Vector)
             {
                 CreatedAt = created,
                 ModelId = _model.Info.Name,

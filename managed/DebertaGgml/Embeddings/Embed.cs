@@ -21,31 +21,34 @@ public sealed record EmbedOptions : PipelineOptions
     public bool Normalize { get; init; } = true;
 }
 
+/// <summary>A text's vector of HiddenSize floats; Truncated when the text was cut to the model's window first.</summary>
+public sealed record EmbeddingResult(float[] Vector, bool Truncated);
+
 public sealed partial class DebertaModel
 {
     /// <summary>A vector of HiddenSize floats from the last hidden state, with any head (the head is not run for this).</summary>
-    public float[] Embed(string text, EmbedOptions? options = null, CancellationToken cancellationToken = default)
+    public EmbeddingResult Embed(string text, EmbedOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
         return Embed([text], options, cancellationToken)[0];
     }
 
-    /// <summary>One vector per text from the last hidden state, pooled as <see cref="EmbedOptions.Pooling"/> says.</summary>
-    public IReadOnlyList<float[]> Embed(IReadOnlyList<string> texts, EmbedOptions? options = null, CancellationToken cancellationToken = default)
+    /// <summary>A batch of texts, evaluated in length-sorted batches; results in input order.</summary>
+    public IReadOnlyList<EmbeddingResult> Embed(IReadOnlyList<string> texts, EmbedOptions? options = null, CancellationToken cancellationToken = default)
     {
         PipelineInputs.CheckTexts(texts, nameof(texts));
         options ??= new EmbedOptions();
         ThrowIfDisposed();
         var encoded = texts.Select(t => PipelineInputs.Encode(this, t, null, options, TruncationStrategy.LongestFirst, "text")).ToArray();
-        var vectors = new float[texts.Count][];
+        var results = new EmbeddingResult[texts.Count];
         int h = Info.HiddenSize;
         BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.LastHiddenState, (i, output, row) =>
         {
             int n = encoded[i].Encoding.Length;
             var states = output.LastHiddenState.AsSpan(row * output.SequenceLength * h, n * h);
-            vectors[i] = Pool(states, n, h, options);
+            results[i] = new EmbeddingResult(Pool(states, n, h, options), encoded[i].Truncated);
         }, cancellationToken);
-        return vectors;
+        return results;
     }
 
     internal static float[] Pool(ReadOnlySpan<float> states, int tokens, int hidden, EmbedOptions options)

@@ -199,11 +199,13 @@ public sealed class GgufFile : IDisposable
     private sealed class HeaderReader(string path, FileStream stream)
     {
         private readonly BinaryReader _r = new(new BufferedStream(stream, 1 << 16), Encoding.UTF8, leaveOpen: true);
+        // Read once: FileStream.Length asks the OS (fstat) on every call, and the bounds checks run per value.
+        private readonly long _length = stream.Length;
         private long _position;
 
         public long Position => _position;
 
-        private long Remaining => stream.Length - _position;
+        private long Remaining => _length - _position;
 
         public byte[] ReadBytes(int count)
         {

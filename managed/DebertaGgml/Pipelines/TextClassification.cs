@@ -28,6 +28,11 @@ public sealed record ClassifyOptions : PipelineOptions
 /// <summary>A label (with its index in the model's or the caller's label list) and its score.</summary>
 public sealed record LabelScore(string Label, int Id, float Score);
 
+/// <summary>A text, or a sentence pair when <see cref="Pair"/> is set, for <see cref="DebertaModel.Classify(IReadOnlyList{TextInput}, ClassifyOptions?, CancellationToken)"/>.</summary>
+/// <param name="Text">The text (the first sentence of a pair).</param>
+/// <param name="Pair">The second sentence (e.g. an NLI hypothesis), or null for a single text.</param>
+public readonly record struct TextInput(string Text, string? Pair = null);
+
 /// <summary>Labels best first. For a regression model the single entry's Score is the predicted value.</summary>
 public sealed record ClassificationResult(IReadOnlyList<LabelScore> Scores, bool Truncated)
 {
@@ -59,7 +64,7 @@ public sealed partial class DebertaModel
         return ClassifyAll(texts.Select(t => (t, (string?)null)).ToArray(), options, cancellationToken);
     }
 
-    /// <summary>Classifies text pairs (e.g. premise and hypothesis).</summary>
+    /// <summary>A batch of sentence pairs, evaluated in length-sorted batches; results in input order.</summary>
     public IReadOnlyList<ClassificationResult> ClassifyPairs(IReadOnlyList<(string Text, string Pair)> pairs, ClassifyOptions? options = null,
                                                              CancellationToken cancellationToken = default)
     {
@@ -67,6 +72,19 @@ public sealed partial class DebertaModel
         PipelineInputs.CheckTexts(pairs.Select(p => p.Text).ToArray(), nameof(pairs));
         PipelineInputs.CheckTexts(pairs.Select(p => p.Pair).ToArray(), nameof(pairs));
         return ClassifyAll(pairs.Select(p => (p.Text, (string?)p.Pair)).ToArray(), options, cancellationToken);
+    }
+
+    /// <summary>
+    /// A batch that mixes single texts and sentence pairs (each <see cref="TextInput"/> with or without a
+    /// <see cref="TextInput.Pair"/>), evaluated together in length-sorted batches; results in input order.
+    /// </summary>
+    /// <exception cref="ArgumentNullException">The list, or an input's <see cref="TextInput.Text"/>, is null.</exception>
+    public IReadOnlyList<ClassificationResult> Classify(IReadOnlyList<TextInput> inputs, ClassifyOptions? options = null,
+                                                        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        PipelineInputs.CheckTexts(inputs.Select(i => i.Text).ToArray(), nameof(inputs));
+        return ClassifyAll(inputs.Select(i => (i.Text, i.Pair)).ToArray(), options, cancellationToken);
     }
 
     IReadOnlyList<ClassificationResult> ClassifyAll(IReadOnlyList<(string Text, string? Pair)> inputs, ClassifyOptions? options, CancellationToken cancellationToken)

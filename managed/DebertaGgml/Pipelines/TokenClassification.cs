@@ -147,8 +147,9 @@ internal static class EntityPostProcessing
             _ => Words(tokens).Select(w => AggregateWord(w, labels, strategy)).ToList(),
         };
         if (strategy != AggregationStrategy.None) entities = Group(entities);
+        // An entity that is only whitespace (a token such as a lone "▁") names nothing: dropped.
         return entities.Where(e => !ignoreLabels.Contains(e.Label))
-            .Select(e => Trimmed(text, e)).ToList();
+            .Select(e => Trimmed(text, e)).Where(e => e.Word.Length > 0).ToList();
     }
 
     static Entity Labelled(float[] scores, IReadOnlyList<string> labels, int start, int end, int? index)

@@ -69,10 +69,16 @@ internal static class ZeroShotPostProcessing
     /// </summary>
     public static (int Entailment, int Contradiction) NliIds(IReadOnlyList<string> labels)
     {
-        int entailment = labels.Count - 1;
-        for (int i = 0; i < labels.Count; i++)
-            if (labels[i].StartsWith("entail", StringComparison.OrdinalIgnoreCase)) { entailment = i; break; }
+        int entailment = EntailmentLabel(labels) ?? labels.Count - 1;
         return (entailment, entailment == 0 ? labels.Count - 1 : 0);
+    }
+
+    /// <summary>The first label starting with "entail" (case-insensitive), or null when the model has none.</summary>
+    public static int? EntailmentLabel(IReadOnlyList<string> labels)
+    {
+        for (int i = 0; i < labels.Count; i++)
+            if (labels[i].StartsWith("entail", StringComparison.OrdinalIgnoreCase)) return i;
+        return null;
     }
 
     public static string Hypothesis(string template, string label) =>

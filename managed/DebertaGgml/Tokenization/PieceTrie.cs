@@ -18,49 +18,69 @@ internal sealed class PieceTrie
 
     public PieceTrie(IEnumerable<(byte[] Key, int Value)> entries)
     {
-        // Build a mutable trie first, then lay out every node's edges contiguously.
-        var children = new List<SortedList<byte, int>> { new() };
-        var values = new List<int> { -1 };
-        foreach (var (key, value) in entries)
+        // Keys in sorted order (ties in input order: the first piece of a duplicate wins, as SentencePiece keeps the
+        // first id) share their common prefix with the previous key, so nodes come in depth-first order and each new
+        // child has the largest label of its parent so far: per-node child lists in flat arrays suffice.
+        var items = entries.Where(e => e.Key.Length > 0).ToArray();
+        var order = new int[items.Length];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (a, b) =>
         {
-            if (key.Length == 0) continue;
-            int node = 0;
-            foreach (byte b in key)
+            int c = items[a].Key.AsSpan().SequenceCompareTo(items[b].Key);
+            return c != 0 ? c : a.CompareTo(b);
+        });
+
+        int maxNodes = 1;
+        foreach (var item in items) maxNodes += item.Key.Length;
+        var label = new byte[maxNodes];
+        var firstChild = new int[maxNodes];
+        var lastChild = new int[maxNodes];
+        var nextSibling = new int[maxNodes];
+        var values = new int[maxNodes];
+        firstChild[Root] = lastChild[Root] = nextSibling[Root] = values[Root] = -1;
+        int nodeCount = 1;
+        var path = new List<int> { Root }; // path[d]: the node at depth d of the previous key
+        byte[] previous = [];
+        foreach (int index in order)
+        {
+            var (key, value) = items[index];
+            int common = key.AsSpan().CommonPrefixLength(previous);
+            path.RemoveRange(common + 1, path.Count - common - 1);
+            int node = path[common];
+            for (int d = common; d < key.Length; d++)
             {
-                if (!children[node].TryGetValue(b, out int next))
-                {
-                    next = children.Count;
-                    children.Add(new SortedList<byte, int>());
-                    values.Add(-1);
-                    children[node].Add(b, next);
-                }
-                node = next;
+                int child = nodeCount++;
+                label[child] = key[d];
+                firstChild[child] = lastChild[child] = nextSibling[child] = values[child] = -1;
+                if (lastChild[node] < 0) firstChild[node] = child;
+                else nextSibling[lastChild[node]] = child;
+                lastChild[node] = child;
+                node = child;
+                path.Add(node);
             }
-            if (values[node] < 0) values[node] = value; // first piece wins, as SentencePiece keeps the first id of a duplicate
+            if (values[node] < 0) values[node] = value;
+            previous = key;
         }
 
-        int nodeCount = children.Count;
         _edgeStart = new int[nodeCount];
         _edgeCount = new int[nodeCount];
-        _value = values.ToArray();
-        int edges = 0;
-        foreach (var c in children) edges += c.Count;
-        _edgeLabel = new byte[edges];
-        _edgeTarget = new int[edges];
+        _value = values[..nodeCount];
+        _edgeLabel = new byte[nodeCount - 1];
+        _edgeTarget = new int[nodeCount - 1];
         int cursor = 0;
         for (int node = 0; node < nodeCount; node++)
         {
             _edgeStart[node] = cursor;
-            _edgeCount[node] = children[node].Count;
-            foreach (var (label, target) in children[node])
+            for (int child = firstChild[node]; child >= 0; child = nextSibling[child])
             {
-                _edgeLabel[cursor] = label;
-                _edgeTarget[cursor] = target;
+                _edgeLabel[cursor] = label[child];
+                _edgeTarget[cursor] = child;
                 cursor++;
             }
+            _edgeCount[node] = cursor - _edgeStart[node];
         }
         Array.Fill(_rootChildren, -1);
-        foreach (var (label, target) in children[0]) _rootChildren[label] = target;
+        for (int child = firstChild[Root]; child >= 0; child = nextSibling[child]) _rootChildren[label[child]] = child;
     }
 
     /// <summary>Child of <paramref name="node"/> along <paramref name="label"/>, or -1.</summary>

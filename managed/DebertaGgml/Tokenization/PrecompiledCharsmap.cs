@@ -35,8 +35,8 @@ internal sealed class PrecompiledCharsmap
         uint trieBytes = BinaryPrimitives.ReadUInt32LittleEndian(blob);
         if (trieBytes % 4 != 0 || trieBytes > (uint)(blob.Length - 4) || trieBytes == 0)
             throw new InvalidDataException($"precompiled_charsmap trie size {trieBytes} does not fit the {blob.Length}-byte table");
-        var units = new uint[trieBytes / 4];
-        for (int i = 0; i < units.Length; i++) units[i] = BinaryPrimitives.ReadUInt32LittleEndian(blob.AsSpan(4 + 4 * i));
+        var units = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, uint>(blob.AsSpan(4, (int)trieBytes)).ToArray();
+        if (!BitConverter.IsLittleEndian) BinaryPrimitives.ReverseEndianness(units, units);
         return new PrecompiledCharsmap(units, blob.AsSpan(4 + (int)trieBytes).ToArray());
     }
 

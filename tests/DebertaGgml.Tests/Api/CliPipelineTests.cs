@@ -43,7 +43,7 @@ public class CliPipelineTests
     {
         var missing = CliProcess.Run(["classify", "--model", "/nonexistent/x.gguf", "text"]);
         Assert.Equal(1, missing.ExitCode);
-        Assert.StartsWith("deberta: error:", missing.StdErr);
+        Assert.StartsWith("deberta classify: error:", missing.StdErr);
         Assert.Contains("/nonexistent/x.gguf", missing.StdErr);
         Assert.Single(missing.StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
@@ -53,7 +53,7 @@ public class CliPipelineTests
 
         var badJson = CliProcess.Run(["classify", "--json"], stdin: "{not json\n");
         Assert.Equal(1, badJson.ExitCode);
-        Assert.Contains("line 1", badJson.StdErr);
+        Assert.Equal(1, (int)JsonLines(badJson.StdOut).Single()["line"]!);
 
         Assert.NotEqual(0, CliProcess.Run(["ner", "no model given"]).ExitCode);
     }
@@ -67,13 +67,13 @@ public class CliPipelineTests
         Assert.True(nerOut.ExitCode == 0, nerOut.StdErr);
         var expected = ner.ExtractEntities(text).Entities;
         var entities = JsonLines(nerOut.StdOut).Single()["entities"]!.AsArray();
-        Assert.Equal(expected.Select(e => (e.Label, e.Start)), entities.Select(e => ((string)e!["label"]!, (int)e["start"]!)));
+        Assert.Equal(expected.Select(e => (e.Label, e.Start)), entities.Select(e => ((string)e!["entity"]!, (int)e["start"]!)));
 
         var mlm = CliProcess.Run(["fill-mask", "-m", ConvertedModels.Get("v3-MaskedLM"), "--json", "-k", "3", "The pager shows one [MASK]."]);
         Assert.True(mlm.ExitCode == 0, mlm.StdErr);
         var candidates = JsonLines(mlm.StdOut).Single()["masks"]![0]!.AsArray();
         var library = ApiRefs.Model("v3-MaskedLM").FillMask("The pager shows one [MASK].", new FillMaskOptions { TopK = 3 }).Masks[0];
-        Assert.Equal(library.Select(c => c.TokenId), candidates.Select(c => (int)c!["tokenId"]!));
+        Assert.Equal(library.Select(c => c.TokenId), candidates.Select(c => (int)c!["token"]!));
 
         var qa = CliProcess.Run(["qa", "-m", ConvertedModels.Get("v3-QuestionAnswering"), "--context", text, "What does the pager show?"]);
         Assert.True(qa.ExitCode == 0, qa.StdErr);
@@ -95,10 +95,10 @@ public class CliPipelineTests
         var embed = CliProcess.Run(["embed", "-m", ConvertedModels.Get("v3-Model"), "--json", text]);
         Assert.True(embed.ExitCode == 0, embed.StdErr);
         var vector = JsonLines(embed.StdOut).Single()["embedding"]!.AsArray().Select(x => (float)x!).ToArray();
-        Assert.Equal(ApiRefs.Model("v3-Model").Embed(text), vector);
+        Assert.Equal(ApiRefs.Model("v3-Model").Embed(text).Vector, vector);
 
         var bench = CliProcess.Run(["bench", "-m", ConvertedModels.Get("v3-Model"), "--json", "-b", "2", "-n", "16", "-i", "2"]);
         Assert.True(bench.ExitCode == 0, bench.StdErr);
-        Assert.True((double)JsonLines(bench.StdOut).Single()["tokensPerSecond"]! > 0);
+        Assert.True((double)JsonLines(bench.StdOut).Single()["tokens_per_second"]! > 0);
     }
 }

@@ -62,7 +62,9 @@ public class EntityPostProcessingTests
         {
             var expected = Enumerable.Range(1, s.Ids.Length - 2)
                 .Select(t => (t, best: Array.IndexOf(s.Probs[t], s.Probs[t].Max())))
-                .Where(x => x.best != 0).ToList();
+                .Where(x => x.best != 0)
+                .Where(x => s.Text[s.Offsets[x.t].Start..s.Offsets[x.t].End].Trim().Length > 0) // a lone "▁" names nothing: dropped
+                .ToList();
             var actual = Run(s, AggregationStrategy.None);
             Assert.Equal(expected.Count, actual.Count);
             for (int i = 0; i < actual.Count; i++)
@@ -120,6 +122,8 @@ public class EntityPostProcessingTests
                 else expected.Add((type, [probs[best]], first, last));
             }
             expected.RemoveAll(e => e.Type == "O");
+            // A group whose span is only whitespace (lone "▁" tokens) names nothing: dropped, unlike HF.
+            expected.RemoveAll(e => s.Text[s.Offsets[e.First].Start..s.Offsets[e.Last].End].Trim().Length == 0);
 
             var actual = Run(s, strategy);
             Assert.Equal(expected.Count, actual.Count);

@@ -247,11 +247,11 @@ public class EntityStrideTests
         var expected = Model.ExtractEntities(text, new EntityOptions { Aggregation = AggregationStrategy.Simple, Stride = 64 });
         Assert.False((bool)line["truncated"]!);
         Assert.Equal(expected.Entities.Select(e => (e.Label, e.Start, e.End)),
-            line["entities"]!.AsArray().Select(e => ((string)e!["label"]!, (int)e["start"]!, (int)e["end"]!)));
+            line["entities"]!.AsArray().Select(e => ((string)e!["entity_group"]!, (int)e["start"]!, (int)e["end"]!)));
         Assert.Contains(expected.Entities, e => e.Start > text.Length / 2);
 
         var none = CliProcess.Run(["ner", "-m", ConvertedModels.Get(Fixture), "--aggregation", "none", "--stride", "64", text]);
-        Assert.Equal(1, none.ExitCode);
-        Assert.Contains("Stride", none.StdErr);
+        Assert.Equal(2, none.ExitCode);
+        Assert.Contains("--stride 64 needs an --aggregation other than none", none.StdErr);
     }
 }

@@ -114,10 +114,13 @@ public class PipelineEndToEndTests
             {
                 var logits = batch.Fp64.Rows("logits")[row];
                 var result = model.ExtractEntities(text, new EntityOptions { Aggregation = AggregationStrategy.None });
+                var offsets = model.Tokenizer.Encode(text).Offsets;
                 var expected = Enumerable.Range(1, batch.RealLength(row) - 2)
                     .Select(t => (t, p: ApiRefs.Softmax(Row(logits, t, 5))))
                     .Select(x => (x.t, best: Array.IndexOf(x.p, x.p.Max()), x.p))
-                    .Where(x => x.best != 0).ToList();
+                    .Where(x => x.best != 0)
+                    .Where(x => text[offsets[x.t].Start..offsets[x.t].End].Trim().Length > 0) // a lone "▁" is no entity
+                    .ToList();
                 Assert.Equal(expected.Select(e => e.t), result.Entities.Select(e => e.TokenIndex!.Value));
                 for (int i = 0; i < expected.Count; i++)
                 {
@@ -229,9 +232,9 @@ public class PipelineEndToEndTests
                 int n = pooling == Pooling.Cls ? 1 : batch.RealLength(row), h = model.Info.HiddenSize;
                 var mean = Enumerable.Range(0, h).Select(d => Enumerable.Range(0, n).Average(t => hidden[row][t * h + d])).ToArray();
                 double norm = Math.Sqrt(mean.Sum(x => x * x));
-                var vector = model.Embed(text, new EmbedOptions { Pooling = pooling });
+                var vector = model.Embed(text, new EmbedOptions { Pooling = pooling }).Vector;
                 for (int d = 0; d < h; d++) Assert.Equal(mean[d] / norm, vector[d], Tol);
-                var raw = model.Embed(text, new EmbedOptions { Pooling = pooling, Normalize = false });
+                var raw = model.Embed(text, new EmbedOptions { Pooling = pooling, Normalize = false }).Vector;
                 for (int d = 0; d < h; d++) Assert.Equal(mean[d], raw[d], Tol);
             }
         }
@@ -245,7 +248,7 @@ public class PipelineEndToEndTests
         string[] texts = ["The pager shows one page.", "Une page à la fois."];
         var generated = await generator.GenerateAsync(texts);
         Assert.Equal(2, generated.Count);
-        for (int i = 0; i < 2; i++) Assert.Equal(model.Embed(texts[i]), generated[i].Vector.ToArray());
+        for (int i = 0; i < 2; i++) Assert.Equal(model.Embed(texts[i]).Vector, generated[i].Vector.ToArray());
         var metadata = (Microsoft.Extensions.AI.EmbeddingGeneratorMetadata)generator.GetService(typeof(Microsoft.Extensions.AI.EmbeddingGeneratorMetadata))!;
         Assert.Equal(model.Info.HiddenSize, metadata.DefaultModelDimensions);
     }

@@ -30,12 +30,12 @@ public sealed class BenchCommandTests : IDisposable
         Assert.Equal(16, r.GetProperty("tokens").GetInt32());
         Assert.Equal(3, r.GetProperty("iterations").GetInt32());
         Assert.Equal("SequenceClassification", r.GetProperty("head").GetString());
-        Assert.Equal(new FileInfo(model).Length, r.GetProperty("fileBytes").GetInt64());
-        double min = r.GetProperty("minMs").GetDouble(), median = r.GetProperty("medianMs").GetDouble(), p90 = r.GetProperty("p90Ms").GetDouble();
+        Assert.Equal(new FileInfo(model).Length, r.GetProperty("file_bytes").GetInt64());
+        double min = r.GetProperty("min_ms").GetDouble(), median = r.GetProperty("median_ms").GetDouble(), p90 = r.GetProperty("p90_ms").GetDouble();
         Assert.True(0 < min && min <= median && median <= p90, $"min {min}, median {median}, p90 {p90}");
-        Assert.Equal(2 * 16 * 1000 / median, r.GetProperty("tokensPerSecond").GetDouble(), 6);
-        Assert.True(r.GetProperty("loadMs").GetDouble() > 0);
-        Assert.True(r.GetProperty("peakRssMb").GetDouble() > 10);
+        Assert.Equal(2 * 16 * 1000 / median, r.GetProperty("tokens_per_second").GetDouble(), 6);
+        Assert.True(r.GetProperty("load_ms").GetDouble() > 0);
+        Assert.True(r.GetProperty("peak_rss_mb").GetDouble() > 10);
     }
 
     [Fact]

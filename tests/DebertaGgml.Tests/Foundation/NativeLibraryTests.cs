@@ -63,8 +63,8 @@ public class NativeLibraryTests
         var r = CliProcess.Run(["info", "--json"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "x64" });
         Assert.True(r.ExitCode == 0, r.StdErr);
         using var doc = JsonDocument.Parse(r.StdOut);
-        Assert.Equal("x64", doc.RootElement.GetProperty("info").GetProperty("CpuVariant").GetString());
-        Assert.True(doc.RootElement.GetProperty("selfTest").GetBoolean());
+        Assert.Equal("x64", doc.RootElement.GetProperty("info").GetProperty("cpu_variant").GetString());
+        Assert.True(doc.RootElement.GetProperty("self_test").GetBoolean());
     }
 
     [Fact]
@@ -73,6 +73,43 @@ public class NativeLibraryTests
         var r = CliProcess.Run(["info", "--verbose"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "haswell" });
         Assert.True(r.ExitCode == 0, r.StdErr);
         Assert.Contains("CPU variant haswell (forced by DEBERTA_CPU_VARIANT)", r.StdErr);
+    }
+
+    [Fact]
+    public void TheRememberedChoiceIsTheOneAFullScanMakes()
+    {
+        string cache = Directory.CreateTempSubdirectory("deberta-cache-").FullName;
+        try
+        {
+            var env = new Dictionary<string, string?> { ["XDG_CACHE_HOME"] = cache, [NativeLibraryLoader.VariantEnvironmentVariable] = null };
+            (string Variant, string Reason) Info()
+            {
+                var r = CliProcess.Run(["info", "--json"], env);
+                Assert.True(r.ExitCode == 0, r.StdErr);
+                using var doc = JsonDocument.Parse(r.StdOut);
+                var info = doc.RootElement.GetProperty("info");
+                return (info.GetProperty("CpuVariant").GetString()!, info.GetProperty("CpuVariantReason").GetString()!);
+            }
+            string file = Path.Combine(cache, "deberta", "cpu-variant");
+            var scanned = Info();
+            Assert.DoesNotContain("remembered", scanned.Reason);
+            Assert.True(File.Exists(file));
+            var remembered = Info();
+            Assert.Equal(scanned.Variant, remembered.Variant);
+            Assert.Equal($"{scanned.Reason}, remembered in {file}", remembered.Reason);
+
+            // A stale entry (another key: other files or another processor; or a variant whose own score is not the
+            // remembered one) is ignored, and the scan decides again.
+            string[] lines = File.ReadAllLines(file);
+            File.WriteAllLines(file, ["0000000000000000", "x64", "1", "1"]);
+            Assert.Equal(scanned, Info());
+            File.WriteAllLines(file, [lines[0], "x64", lines[2], lines[3]]);
+            Assert.Equal(scanned, Info());
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
     }
 
     [Fact]
@@ -88,19 +125,10 @@ public class NativeLibraryTests
     [Fact]
     public void MissingNativeLibraryListsThePathsTried()
     {
-        string dir = Directory.CreateTempSubdirectory("deberta-noruntime-").FullName;
-        try
-        {
-            foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
-                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-            var r = CliProcess.Run(["info"], dll: Path.Combine(dir, "deberta.dll"));
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("libdeberta.so", r.StdErr);
-            Assert.Contains(Path.Combine(dir, "runtimes", "linux-x64", "native", "libdeberta.so"), r.StdErr);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var app = new TempApplication();
+        var r = CliProcess.Run(["info"], dll: app.CliDll);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("libdeberta.so", r.StdErr);
+        Assert.Contains(Path.Combine(app.Dir, "runtimes", "linux-x64", "native", "libdeberta.so"), r.StdErr);
     }
 }

@@ -74,4 +74,51 @@ public unsafe class GraphReuseTests
             Assert.Equal(all.AllHidden, again.AllHidden);
         }
     }
+
+    [Fact]
+    public void Position_rows_computed_on_demand_agree_whatever_order_lengths_come_in()
+    {
+        // Loading computes no position rows; each evaluation adds the rows its length needs. Long then short and
+        // short then long must give the same values (and the same as HF: the fixture tests cover each length).
+        string gguf = ConvertedModels.Get("v3-SequenceClassification");
+        using var longFirst = new NativeModel(gguf, maxBatch: 2, maxTokens: 64);
+        using var shortFirst = new NativeModel(gguf, maxBatch: 2, maxTokens: 64);
+        var long1 = EvalLength(longFirst, 2, 48, 45);
+        var short1 = EvalLength(longFirst, 2, 5, 5);
+        var short2 = EvalLength(shortFirst, 2, 5, 5);
+        var long2 = EvalLength(shortFirst, 2, 48, 45);
+        AssertClose(long1.LastHidden, long2.LastHidden);
+        AssertClose(short1.LastHidden, short2.LastHidden);
+    }
+
+    [Fact]
+    public void Contexts_sharing_a_model_extend_its_position_rows_safely()
+    {
+        // Two contexts of one model evaluate different lengths at once: one extends the rows while the other reads
+        // the rows it needs. Every result must equal the one from an evaluation alone.
+        string gguf = ConvertedModels.Get("v3-SequenceClassification");
+        int[] lengths = [3, 60, 9, 33, 17, 50, 5, 41];
+        var alone = new Dictionary<int, float[]>();
+        using (var model = DebertaModel.Load(gguf, new DebertaModelOptions { MaxBatch = 1, MaxConcurrency = 1 }))
+            foreach (int length in lengths) alone[length] = model.Evaluate(Input(length), ModelOutputKinds.LastHiddenState).LastHiddenState!;
+        using var shared = DebertaModel.Load(gguf, new DebertaModelOptions { MaxBatch = 1, MaxConcurrency = 2, Threads = 1 });
+        Parallel.For(0, 2 * lengths.Length, new ParallelOptions { MaxDegreeOfParallelism = 2 }, i =>
+        {
+            int length = lengths[i % 2 == 0 ? i / 2 : lengths.Length - 1 - i / 2];
+            AssertClose(alone[length], shared.Evaluate(Input(length), ModelOutputKinds.LastHiddenState).LastHiddenState!);
+        });
+
+        static ModelInput Input(int length)
+        {
+            var ids = Enumerable.Range(0, length).Select(t => 1 + (7 * t) % 1900).ToArray();
+            return new ModelInput(ids, Enumerable.Repeat(1, length).ToArray(), null, 1, length);
+        }
+    }
+
+    static void AssertClose(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-5f * Math.Max(1f, Math.Abs(expected[i])), $"[{i}] {expected[i]} vs {actual[i]}");
+    }
 }
