@@ -14,7 +14,7 @@ namespace {
 class graph_builder {
 public:
     graph_builder(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, const graph_shape & shape)
-        : ctx_(ctx), gf_(gf), m_(model), hp_(model.hp), w_(model.w), T_(shape.n_tokens), S_(shape.n_seqs), shape_(shape) {}
+        : ctx_(ctx), gf_(gf), hp_(model.hp), w_(model.w), T_(shape.n_tokens), S_(shape.n_seqs), shape_(shape) {}
 
     graph_io build() {
         make_inputs();
@@ -206,7 +206,6 @@ private:
 
     ggml_context * ctx_;
     ggml_cgraph * gf_;
-    const deberta_model & m_;
     const hparams & hp_;
     const model_weights & w_;
     const int64_t T_, S_;

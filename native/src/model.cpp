@@ -1,7 +1,7 @@
 #include "model.h"
 
 #include "deberta.h"
-#include "context.h"
+#include "compute.h"
 #include "device_choice.h"
 #include "ggml_runtime.h"
 #include "graph.h"
