@@ -24,5 +24,5 @@ public class EnumMirrorTests
     }
 
     [Fact]
-    public void StatusMirrorsDebertaStatus() => AssertMirrors<DebertaStatus, deberta_status>("DEBERTA_STATUS_");
+    public void Status_mirrors_deberta_status() => AssertMirrors<DebertaStatus, deberta_status>("DEBERTA_STATUS_");
 }
