@@ -3,15 +3,29 @@ using DebertaGgml.Native;
 namespace DebertaGgml;
 
 /// <summary>A ggml device (CPU, GPU, accelerator) this process can use.</summary>
-public sealed record DeviceInfo(int Index, string Name, string Description);
+/// <param name="Index">Position in ggml's device list.</param>
+/// <param name="Name">ggml's device name, e.g. <c>CPU</c>, <c>CUDA0</c>, <c>Vulkan0</c>.</param>
+/// <param name="Description">The hardware, as the backend describes it.</param>
+/// <param name="FreeMemory">Free memory in bytes (for the CPU: the host's).</param>
+/// <param name="TotalMemory">Total memory in bytes.</param>
+public sealed record DeviceInfo(int Index, string Name, string Description, long FreeMemory, long TotalMemory);
 
 /// <summary>What runs underneath: library and ggml versions, the CPU variant and why, the devices.</summary>
+/// <param name="LibraryVersion">libdeberta's version.</param>
+/// <param name="GgmlVersion">The loaded ggml's version (checked against the one libdeberta was written for).</param>
+/// <param name="GgmlCommit">The loaded ggml's commit.</param>
+/// <param name="CpuVariant">The ggml CPU build loaded for this processor, e.g. <c>zen4</c> or <c>haswell</c>.</param>
+/// <param name="CpuVariantReason">Why that build was chosen.</param>
+/// <param name="CpuFeatures">The instruction-set features that build uses, e.g. <c>AVX512_VNNI</c>.</param>
+/// <param name="LibraryPath">Full path of the loaded libdeberta.</param>
+/// <param name="Devices">Every device ggml registered, the CPU included.</param>
 public sealed record LibraryInfo(
     string LibraryVersion,
     string GgmlVersion,
     string GgmlCommit,
     string CpuVariant,
     string CpuVariantReason,
+    IReadOnlyList<string> CpuFeatures,
     string LibraryPath,
     IReadOnlyList<DeviceInfo> Devices);
 
@@ -24,17 +38,24 @@ public static unsafe class DebertaLibrary
         var loaded = NativeLibraryLoader.Info;
         NativeErrors.ThrowIfFailed(NativeMethods.deberta_init(), "native library initialization failed");
         int count = NativeMethods.deberta_device_count();
-        var devices = Enumerable.Range(0, count)
-            .Select(i => new DeviceInfo(i,
+        var devices = new List<DeviceInfo>(count);
+        for (int i = 0; i < count; i++)
+        {
+            ulong free, total;
+            NativeErrors.ThrowIfFailed(NativeMethods.deberta_device_memory(i, &free, &total), "cannot read device memory");
+            devices.Add(new DeviceInfo(i,
                 NativeErrors.Utf8(NativeMethods.deberta_device_name(i)) ?? "",
-                NativeErrors.Utf8(NativeMethods.deberta_device_description(i)) ?? ""))
-            .ToList();
+                NativeErrors.Utf8(NativeMethods.deberta_device_description(i)) ?? "",
+                (long)free, (long)total));
+        }
+        string features = NativeErrors.Utf8(NativeMethods.deberta_cpu_features()) ?? "";
         return new LibraryInfo(
             NativeErrors.Utf8(NativeMethods.deberta_version()) ?? "",
             NativeErrors.Utf8(NativeMethods.deberta_ggml_version()) ?? "",
             NativeErrors.Utf8(NativeMethods.deberta_ggml_commit()) ?? "",
             NativeErrors.Utf8(NativeMethods.deberta_cpu_variant()) ?? "",
-            loaded.Reason,
+            NativeErrors.Utf8(NativeMethods.deberta_cpu_variant_reason()) ?? "",
+            features.Split(' ', StringSplitOptions.RemoveEmptyEntries),
             loaded.LibraryPath,
             devices);
     }

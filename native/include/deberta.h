@@ -94,14 +94,21 @@ DEBERTA_API void deberta_log_set(deberta_log_callback callback, void * user_data
 DEBERTA_API deberta_status deberta_init(void);
 DEBERTA_API const char * deberta_ggml_version(void);
 DEBERTA_API const char * deberta_ggml_commit(void);
-/* Folder name of the loaded libggml-cpu variant (avx512, avx2, avx, noavx), or "unknown". */
+/* The ggml CPU variant loaded (e.g. "zen4", "haswell", "armv8.2_1"; the <name> of libggml-cpu-<name>), or
+   "unknown". The best-scoring variant for this processor is loaded unless DEBERTA_CPU_VARIANT names one. */
 DEBERTA_API const char * deberta_cpu_variant(void);
+/* Why that variant was chosen, e.g. "highest ggml score (...)" or "forced by DEBERTA_CPU_VARIANT". */
+DEBERTA_API const char * deberta_cpu_variant_reason(void);
+/* The CPU features the loaded variant was built with, space separated (e.g. "AVX512 AVX512_VNNI AVX512_BF16"). */
+DEBERTA_API const char * deberta_cpu_features(void);
 
 /* ggml devices (CPU, GPUs, accelerators) available to this process. */
 DEBERTA_API int32_t deberta_device_count(void);
 /* Name and description of device index; NULL when index is out of range. */
 DEBERTA_API const char * deberta_device_name(int32_t index);
 DEBERTA_API const char * deberta_device_description(int32_t index);
+/* Free and total memory of device index in bytes (for the CPU: the host's). */
+DEBERTA_API deberta_status deberta_device_memory(int32_t index, uint64_t * free_bytes, uint64_t * total_bytes);
 
 /* Size and field offsets of the public structs, for layout tests of bindings. name is "struct" for
    sizeof(struct) or "struct.field" for offsetof; returns -1 for an unknown name. */

@@ -1,6 +1,7 @@
 #include "context.h"
 
 #include "errors.h"
+#include "ggml_runtime.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,14 +21,6 @@ namespace {
 // softmax (as HF's finfo.min fill does) instead of NaN.
 constexpr float masked_score = -1e30f;
 
-ggml_backend_dev_t cpu_device() {
-    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        if (ggml_backend_dev_type(dev) == GGML_BACKEND_DEVICE_TYPE_CPU) return dev;
-    }
-    fail(DEBERTA_STATUS_BACKEND_ERROR, "ggml has no CPU device");
-}
-
 bool cpu_abort_requested(void * data) {
     return static_cast<std::atomic<bool> *>(data)->load(std::memory_order_relaxed);
 }
@@ -37,9 +30,9 @@ bool cpu_abort_requested(void * data) {
 compute_backends::compute_backends(ggml_backend_dev_t device, int n_threads, size_t graph_nodes) {
     try {
         if (ggml_backend_dev_type(device) != GGML_BACKEND_DEVICE_TYPE_CPU) backends_.push_back(init_backend(device));
-        cpu_ = init_backend(cpu_device());
+        cpu_ = init_backend(runtime().cpu.device);
         backends_.push_back(cpu_);
-        ggml_backend_cpu_set_n_threads(cpu_, n_threads);
+        runtime().cpu.set_n_threads(cpu_, n_threads);
         sched_ = ggml_backend_sched_new(backends_.data(), nullptr, (int) backends_.size(), graph_nodes, false, true);
         require(sched_ != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "cannot create the ggml scheduler");
     } catch (...) {
@@ -207,7 +200,7 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     const size_t nodes = graph_size(hp);
     c->arena.resize(ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false));
     c->backends = std::make_unique<compute_backends>(model.device, c->n_threads, nodes);
-    ggml_backend_cpu_set_abort_callback(c->backends->cpu(), cpu_abort_requested, &c->cancel_requested);
+    runtime().cpu.set_abort_callback(c->backends->cpu(), cpu_abort_requested, &c->cancel_requested);
 
     // Size the compute buffers once for the largest shape, so evaluations never grow them.
     graph_shape largest{c->max_seqs, c->max_tokens, true, true};
@@ -331,7 +324,7 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
         if (c.io.rel_p2c) ggml_backend_tensor_set(c.io.rel_p2c, c.rel_p2c.data(), 0, c.rel_p2c.size() * sizeof(int32_t));
     }
 
-    ggml_backend_cpu_set_n_threads(c.backends->cpu(), threads_for(c, S, Tp));
+    runtime().cpu.set_n_threads(c.backends->cpu(), threads_for(c, S, Tp));
     const ggml_status status = ggml_backend_sched_graph_compute(sched, c.graph);
     if (status != GGML_STATUS_SUCCESS) c.graph_allocated = false; // allocate afresh rather than trust a failed run
     if (status == GGML_STATUS_ABORTED) fail(DEBERTA_STATUS_CANCELLED, "evaluation cancelled");

@@ -1,7 +1,9 @@
-// Our own declarations of the part of ggml 0.18.0 (commit 815a2a591) that libdeberta uses.
-// The prebuilt libraries (NuGet LLamaSharp.Backend.Cpu 0.30.0) ship without headers. Only what we
+// Our own declarations of the part of ggml 0.23.0 (commit 5b4ebc5) that libdeberta uses.
+// The prebuilt libraries (npm @node-llama-cpp/<platform>@3.21.1) ship without headers. Only what we
 // call is declared here; deberta_init() checks the ABI (version, commit, tensor overhead, type
-// traits) before anything else touches ggml. Enum values that are part of the file format (types)
+// traits) before anything else touches ggml. Only libggml-base and libggml are linked: the CPU
+// backend is one of several run-time loaded variants, so its entry points are reached through the
+// registry (ggml_runtime.h) and are declared here as function-pointer types. Enum values that are part of the file format (types)
 // are fixed; operation numbers and tensor flags are never used directly.
 #pragma once
 
@@ -166,13 +168,22 @@ struct ggml_type_traits_cpu {
     enum ggml_type vec_dot_type;
     int64_t nrows;
 };
-const struct ggml_type_traits_cpu * ggml_get_type_traits_cpu(enum ggml_type type);
-void ggml_cpu_init(void);
 
-ggml_backend_t ggml_backend_cpu_init(void);
-void ggml_backend_cpu_set_n_threads(ggml_backend_t backend_cpu, int n_threads);
-void ggml_backend_cpu_set_abort_callback(ggml_backend_t backend_cpu, ggml_abort_callback abort_callback,
+// Run-time loaded backends and the registry's per-backend entry points.
+struct ggml_backend_feature {
+    const char * name;
+    const char * value;
+};
+typedef void (*ggml_backend_set_n_threads_t)(ggml_backend_t backend, int n_threads);
+typedef void (*ggml_backend_set_abort_callback_t)(ggml_backend_t backend, ggml_abort_callback abort_callback,
         void * abort_callback_data);
+typedef struct ggml_backend_feature * (*ggml_backend_get_features_t)(ggml_backend_reg_t reg);
+ggml_backend_reg_t ggml_backend_load(const char * path);
+const char * ggml_backend_reg_name(ggml_backend_reg_t reg);
+size_t ggml_backend_reg_dev_count(ggml_backend_reg_t reg);
+ggml_backend_dev_t ggml_backend_reg_dev_get(ggml_backend_reg_t reg, size_t index);
+void ggml_backend_dev_memory(ggml_backend_dev_t device, size_t * free, size_t * total);
+
 ggml_backend_buffer_t ggml_backend_cpu_buffer_from_ptr(void * data, size_t size);
 
 const char * ggml_backend_name(ggml_backend_t backend);

@@ -2,8 +2,7 @@
 #include "deberta.h"
 #include "errors.h"
 #include "ggml_decls.h"
-
-#include <dlfcn.h>
+#include "ggml_runtime.h"
 
 #include <cstring>
 #include <mutex>
@@ -14,15 +13,15 @@ namespace deberta {
 
 namespace {
 
-// The ggml build we were written against (LLamaSharp.Backend.Cpu 0.30.0).
-constexpr const char * kExpectedGgmlVersion = "0.18.0";
-constexpr const char * kExpectedGgmlCommit = "815a2a591";
+// The ggml build we were written against (npm @node-llama-cpp/<platform>@3.21.1, llama.cpp release v0.4.0).
+constexpr const char * kExpectedGgmlVersion = "0.23.0";
+constexpr const char * kExpectedGgmlCommit = "5b4ebc5";
 constexpr size_t kExpectedTensorOverhead = 368;
 
 std::once_flag g_init_once;
 deberta_status g_init_status = DEBERTA_STATUS_OK;
 std::string g_init_error;
-std::string g_cpu_variant = "unknown";
+std::string g_cpu_features;
 
 void forward_ggml_log(ggml_log_level level, const char * text, void *) {
     if (!text || level == GGML_LOG_LEVEL_NONE) return;
@@ -42,19 +41,6 @@ void throw_on_ggml_abort(const char * message) {
     throw Error(DEBERTA_STATUS_INTERNAL_ERROR, std::string("ggml aborted: ") + (message ? message : ""));
 }
 
-std::string detect_cpu_variant() {
-    Dl_info info{};
-    if (!dladdr(reinterpret_cast<void *>(&ggml_backend_cpu_init), &info) || !info.dli_fname) return "unknown";
-    std::string path(info.dli_fname);
-    auto slash = path.find_last_of('/');
-    if (slash == std::string::npos) return "unknown";
-    std::string dir = path.substr(0, slash);
-    std::string name = dir.substr(dir.find_last_of('/') + 1);
-    for (const char * known : {"avx512", "avx2", "avx", "noavx"})
-        if (name == known) return name;
-    return "unknown";
-}
-
 void check_abi() {
     std::string version = ggml_version() ? ggml_version() : "";
     std::string commit = ggml_commit() ? ggml_commit() : "";
@@ -72,7 +58,11 @@ void check_abi() {
         q8->type_size != 34 || !q8->to_float) {
         fail(DEBERTA_STATUS_ABI_MISMATCH, "ggml ABI mismatch: ggml_type_traits layout differs from ours");
     }
-    const ggml_type_traits_cpu * q8_cpu = ggml_get_type_traits_cpu(GGML_TYPE_Q8_0);
+}
+
+// The CPU backend is loaded after the core check; its own traits table is checked once it is there.
+void check_cpu_abi() {
+    const ggml_type_traits_cpu * q8_cpu = runtime().cpu.type_traits(GGML_TYPE_Q8_0);
     if (!q8_cpu || !q8_cpu->from_float || q8_cpu->vec_dot_type != GGML_TYPE_Q8_0) {
         fail(DEBERTA_STATUS_ABI_MISMATCH, "ggml ABI mismatch: ggml_type_traits_cpu layout differs from ours");
     }
@@ -81,13 +71,15 @@ void check_abi() {
 void initialize() {
     try {
         check_abi();
-        ggml_cpu_init();
         ggml_log_set(forward_ggml_log, nullptr);
         ggml_set_abort_callback(throw_on_ggml_abort);
-        g_cpu_variant = detect_cpu_variant();
-        require(ggml_backend_dev_count() > 0, DEBERTA_STATUS_BACKEND_ERROR, "ggml reports no devices");
-        log(DEBERTA_LOG_INFO, "ggml " + std::string(ggml_version()) + " (" + ggml_commit() + "), CPU variant " +
-                                  g_cpu_variant);
+        load_ggml_runtime();
+        check_cpu_abi();
+        for (const auto & [name, value] : runtime().cpu.features)
+            g_cpu_features += (g_cpu_features.empty() ? "" : " ") + (value == "1" ? name : name + "=" + value);
+        log(DEBERTA_LOG_INFO, "ggml " + std::string(ggml_version()) + " (" + ggml_commit() + ") from " +
+                                  runtime().dir + ", CPU variant " + runtime().cpu.variant + " (" +
+                                  runtime().cpu.reason + "): " + g_cpu_features);
     } catch (const Error & e) {
         g_init_status = e.status();
         g_init_error = e.what();
@@ -134,7 +126,17 @@ const char * deberta_ggml_commit(void) { return ggml_commit(); }
 
 const char * deberta_cpu_variant(void) {
     if (deberta_init() != DEBERTA_STATUS_OK) return "unknown";
-    return g_cpu_variant.c_str();
+    return runtime().cpu.variant.c_str();
+}
+
+const char * deberta_cpu_variant_reason(void) {
+    if (deberta_init() != DEBERTA_STATUS_OK) return "";
+    return runtime().cpu.reason.c_str();
+}
+
+const char * deberta_cpu_features(void) {
+    if (deberta_init() != DEBERTA_STATUS_OK) return "";
+    return g_cpu_features.c_str();
 }
 
 int32_t deberta_device_count(void) {
@@ -152,6 +154,19 @@ const char * deberta_device_description(int32_t index) {
     if (deberta_init() != DEBERTA_STATUS_OK) return nullptr;
     ggml_backend_dev_t dev = device_at(index);
     return dev ? ggml_backend_dev_description(dev) : nullptr;
+}
+
+deberta_status deberta_device_memory(int32_t index, uint64_t * free_bytes, uint64_t * total_bytes) {
+    return guarded([&] {
+        ensure_initialized();
+        DEBERTA_CHECK_ARG(free_bytes && total_bytes, "free_bytes and total_bytes must not be NULL");
+        ggml_backend_dev_t dev = device_at(index);
+        DEBERTA_CHECK_ARG(dev != nullptr, "device index " + std::to_string(index) + " is out of range");
+        size_t free = 0, total = 0;
+        ggml_backend_dev_memory(dev, &free, &total);
+        *free_bytes = free;
+        *total_bytes = total;
+    });
 }
 
 int64_t deberta_abi_layout(const char * name) {
@@ -238,9 +253,9 @@ deberta_status deberta_selftest_matmul(const float * a, const float * b, float *
             ggml_cgraph * graph = ggml_new_graph_custom(ctx, 16, false);
             ggml_build_forward_expand(graph, tout);
 
-            backend = ggml_backend_cpu_init();
+            backend = ggml_backend_dev_init(runtime().cpu.device, nullptr);
             require(backend != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "CPU backend init failed");
-            ggml_backend_cpu_set_n_threads(backend, n_threads);
+            runtime().cpu.set_n_threads(backend, n_threads);
             buffer = ggml_backend_alloc_ctx_tensors(ctx, backend);
             require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate self-test tensors");
             ggml_backend_tensor_set(ta, a, 0, sizeof(float) * size_t(m) * size_t(k));
@@ -288,7 +303,7 @@ deberta_status deberta_quantize(int32_t type, const float * src, void * dst, int
                               std::to_string(row_size * static_cast<size_t>(n_rows)) + " needed");
         // The CPU backend's row quantizer is ggml's own too, vectorized where the reference one is scalar
         // (Q8_0, F16, BF16); without one, the reference path.
-        const ggml_type_traits_cpu * cpu = ggml_get_type_traits_cpu(static_cast<ggml_type>(type));
+        const ggml_type_traits_cpu * cpu = runtime().cpu.type_traits(static_cast<ggml_type>(type));
         if (type != DEBERTA_TYPE_F32 && cpu && cpu->from_float) {
             for (int64_t r = 0; r < n_rows; ++r) {
                 cpu->from_float(src + r * n_per_row, static_cast<char *>(dst) + r * row_size, n_per_row);

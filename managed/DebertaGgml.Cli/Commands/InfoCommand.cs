@@ -25,8 +25,10 @@ internal static class InfoCommand
                 Console.WriteLine($"deberta {info.LibraryVersion}");
                 Console.WriteLine($"ggml {info.GgmlVersion} (commit {info.GgmlCommit})");
                 Console.WriteLine($"cpu variant: {info.CpuVariant} ({info.CpuVariantReason})");
+                Console.WriteLine($"cpu features: {string.Join(' ', info.CpuFeatures)}");
                 Console.WriteLine($"library: {info.LibraryPath}");
-                foreach (var d in info.Devices) Console.WriteLine($"device {d.Index}: {d.Name} - {d.Description}");
+                foreach (var d in info.Devices)
+                    Console.WriteLine($"device {d.Index}: {d.Name} - {d.Description} ({d.FreeMemory / (1 << 20)} MiB free of {d.TotalMemory / (1 << 20)} MiB)");
                 Console.WriteLine($"self-test: {(selfTestOk ? "ok" : "FAILED")}");
             }
             return selfTestOk ? 0 : 1;
