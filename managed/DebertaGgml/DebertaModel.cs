@@ -104,6 +104,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
             LayerNormEps = native.layer_norm_eps,
             Device = NativeErrors.Utf8(NativeMethods.deberta_model_device(model)) ?? "",
             WeightsBytes = (long)NativeMethods.deberta_model_weights_size(model),
+            OwnKernelWeights = NativeMethods.deberta_model_own_kernel_weights(model),
             Tokenizer = new TokenizerSettings(
                 tokenizer.Pieces.Count,
                 tokenizer.Source == TokenizerSource.TokenizerJson ? "tokenizer_json" : "spm",

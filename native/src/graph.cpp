@@ -70,7 +70,7 @@ private:
     // rows) because ggml's repacked-weight kernels take 2-D operands only.
     ggml_tensor * linear(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias) {
         ggml_tensor * rows = ggml_reshape_2d(ctx_, x, x->ne[0], ggml_nelements(x) / x->ne[0]);
-        x = ggml_reshape_4d(ctx_, ggml_mul_mat(ctx_, weight, rows), weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
+        x = ggml_reshape_4d(ctx_, weight_product(ctx_, m_.packed, weight, rows), weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
         return bias ? ggml_add(ctx_, x, bias) : x;
     }
 

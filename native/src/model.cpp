@@ -18,7 +18,7 @@
 
 namespace deberta {
 
-// A read-only memory map of a whole file (POSIX only; elsewhere loading reads the file).
+// A memory map of a whole file (POSIX only; elsewhere loading reads the file).
 class mapped_file {
 public:
     static std::unique_ptr<mapped_file> open(const std::string & path, uint64_t size) {
@@ -28,7 +28,8 @@ public:
 #else
         const int fd = ::open(path.c_str(), O_RDONLY);
         if (fd < 0) return nullptr;
-        void * addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+        // Private and writable: packing rearranges some weights in place (copy on write; the file is never written).
+        void * addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
         ::close(fd);
         if (addr == MAP_FAILED) return nullptr;
         return std::unique_ptr<mapped_file>(new mapped_file(addr, size));
@@ -536,6 +537,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
     if (use_mmap) map_tensors(*m, file, binder.bound());
     read_tensors(*m, file, binder.bound());
     compute_position_projections(*m);
+    pack_weights(*m); // last: the position projections above read pos_k_w/pos_q_w, which may alias k_w/q_w
     return m;
 }
 

@@ -4,6 +4,7 @@
 
 #include "ggml_decls.h"
 #include "gguf_file.h"
+#include "weight_products.h"
 
 #include <cstdint>
 #include <memory>
@@ -114,6 +115,8 @@ struct deberta_model {
     ggml_backend_buffer_t mapping_buffer = nullptr; // the tensors placed in the mapping (one of buffers)
 
     ggml_context * ctx_positions = nullptr;
+
+    deberta::packed_weights packed; // weights on our own kernels (weight_products.h)
 
     size_t weights_size() const;
 
