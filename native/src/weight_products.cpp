@@ -22,12 +22,22 @@ bool format_of(ggml_type type, kernels::weight_format & format) {
     }
 }
 
-// ggml calls this on each of its threads with the thread's index.
+// The node's work queue lives in its op_params after ggml's {fun, n_tasks, userdata} (24 bytes): one per graph node,
+// as long-lived as the graph, zeroed with the node.
+constexpr size_t queue_offset = 32;
+static_assert(queue_offset + sizeof(kernels::work_queue) <= sizeof(ggml_tensor::op_params), "the queue fits op_params");
+
+kernels::work_queue & queue_of(ggml_tensor * node) {
+    return *reinterpret_cast<kernels::work_queue *>(reinterpret_cast<char *>(node->op_params) + queue_offset);
+}
+
+// ggml calls this once on each of its nth threads.
 void packed_product(ggml_tensor * dst, int ith, int nth, void * userdata) {
+    (void) ith;
     const auto * w = static_cast<const kernels::packed_weight *>(userdata);
     const ggml_tensor * rows = dst->src[0];
     kernels::packed_matmul(*w, (const float *) rows->data, (int64_t) (rows->nb[1] / sizeof(float)), rows->ne[1], (float *) dst->data,
-                           (int64_t) (dst->nb[1] / sizeof(float)), ith, nth);
+                           (int64_t) (dst->nb[1] / sizeof(float)), nth, queue_of(dst));
 }
 
 } // namespace
@@ -72,8 +82,10 @@ ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, 
         return ggml_mul_mat(ctx, weight, rows);
     }
     ggml_tensor * args[] = {rows, weight}; // the weight: an edge for the scheduler, read through userdata
-    return ggml_custom_4d(ctx, GGML_TYPE_F32, w->n, rows->ne[1], 1, 1, args, 2, packed_product, GGML_N_TASKS_MAX,
-                          const_cast<kernels::packed_weight *>(w));
+    ggml_tensor * product = ggml_custom_4d(ctx, GGML_TYPE_F32, w->n, rows->ne[1], 1, 1, args, 2, packed_product,
+                                           GGML_N_TASKS_MAX, const_cast<kernels::packed_weight *>(w));
+    queue_of(product) = kernels::work_queue{};
+    return product;
 }
 
 } // namespace deberta

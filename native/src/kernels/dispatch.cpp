@@ -17,15 +17,15 @@ bool cpu_supports(weight_format format) {
     return false;
 }
 
-void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth) {
+void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
 #if defined(DEBERTA_KERNELS_X86)
     switch (w.format) {
-        case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, ith, nth);
-        case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, ith, nth);
-        case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, ith, nth);
+        case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, nth, queue);
+        case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, nth, queue);
+        case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, nth, queue);
     }
 #else
-    (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) ith; (void) nth;
+    (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) nth; (void) queue;
 #endif
 }
 

@@ -1,5 +1,5 @@
-// gemm_driver.h: the loops around a format's micro-kernel (GotoBLAS order: this thread's output columns,
-// row chunks whose activations are prepared once, K chunks, two-panel column units, row tiles).
+// gemm_driver.h: the loops around a format's micro-kernel: pieces of (row chunk, two-panel column unit) taken from
+// a shared queue, then K chunks, then row tiles (the unit's weights stay in cache across the tiles).
 //
 // A Format supplies:
 //   mc, kc                 rows per activation chunk, K per cache block (kc a multiple of the format's K step)
@@ -18,31 +18,42 @@ namespace deberta::kernels::detail {
 
 constexpr int64_t tile_rows = 6;
 
+// The pieces of work are (row chunk, column unit) pairs, row chunk major, taken in order from the queue: a thread's
+// row chunk only grows, so it prepares each chunk's activations at most once.
 template <class Format>
-void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth) {
+void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
     const int64_t panels = w.n / panel_rows;
-    int64_t u0, u1;
-    split((panels + unit_panels - 1) / unit_panels, ith, nth, u0, u1);
-    const bool tail = ith == nth - 1 && w.n % panel_rows != 0;
-    if (u0 == u1 && !tail) return;
+    const int64_t column_units = (panels + unit_panels - 1) / unit_panels;
+    const int64_t units = column_units + (w.n % panel_rows != 0 ? 1 : 0); // the last one: the rows after the panels
+    const int64_t pieces = (rows + Format::mc - 1) / Format::mc * units;
 
     thread_local std::vector<uint8_t> scratch; // ggml's worker threads live as long as its thread pool
-    for (int64_t m0 = 0; m0 < rows; m0 += Format::mc) {
-        const int64_t mr = std::min(Format::mc, rows - m0);
-        const typename Format::activations acts = Format::prepare(x + m0 * ldx, ldx, mr, w.k, scratch);
+    typename Format::activations acts{};
+    int64_t prepared = -1;
+    for (int64_t piece; (piece = __atomic_fetch_add(&queue.next, 1, __ATOMIC_RELAXED)) < pieces;) {
+        const int64_t chunk = piece / units, u = piece % units;
+        const int64_t m0 = chunk * Format::mc, mr = std::min(Format::mc, rows - m0);
+        if (chunk != prepared) {
+            acts = Format::prepare(x + m0 * ldx, ldx, mr, w.k, scratch);
+            prepared = chunk;
+        }
         float * yc = y + m0 * ldy;
+        if (u == column_units) {
+            Format::tail(w, acts, mr, yc, ldy);
+            continue;
+        }
+        const int64_t p = u * unit_panels;
+        const int nv = (int) std::min(unit_panels, panels - p);
         for (int64_t k0 = 0; k0 < w.k; k0 += Format::kc) {
             const int64_t k1 = std::min(w.k, k0 + Format::kc);
-            for (int64_t u = u0; u < u1; ++u) {
-                const int64_t p = u * unit_panels;
-                const int nv = (int) std::min(unit_panels, panels - p);
-                for (int64_t i = 0; i < mr; i += tile_rows) {
-                    Format::tile((int) std::min(tile_rows, mr - i), nv, w, p, acts, i, k0, k1,
-                                 yc + i * ldy + p * panel_rows, ldy, k0 > 0);
-                }
+            for (int64_t i = 0; i < mr; i += tile_rows) {
+                Format::tile((int) std::min(tile_rows, mr - i), nv, w, p, acts, i, k0, k1, yc + i * ldy + p * panel_rows, ldy, k0 > 0);
             }
         }
-        if (tail) Format::tail(w, acts, mr, yc, ldy);
+    }
+    if (__atomic_add_fetch(&queue.finished, 1, __ATOMIC_ACQ_REL) == nth) { // everyone is past the queue: reset it
+        __atomic_store_n(&queue.next, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&queue.finished, 0, __ATOMIC_RELAXED);
     }
 }
 

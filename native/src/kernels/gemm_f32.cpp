@@ -83,8 +83,8 @@ struct f32_format {
 
 } // namespace
 
-void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth) {
-    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, ith, nth);
+void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
+    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

@@ -36,10 +36,19 @@ struct packed_weight {
     const void * data; // after pack_in_place
 };
 
-// y[m][n] (row stride ldy floats) = x[m][:] . w[n][:] for m < rows, x with row stride ldx floats. Thread ith of nth
-// computes its share of the output columns; the nth calls together write every element once. Q8_0 quantizes the
+// The column work of one product, shared by its nth calls: each takes the next piece until none is left, so a thread
+// that the OS runs less does less (a static split would leave the others waiting at ggml's barrier). The last call
+// to finish resets it for the product's next run. Zero-initialized; one per product (graph node), never shared by
+// two products that may run at the same time.
+struct work_queue {
+    int32_t next;
+    int32_t finished;
+};
+
+// y[m][n] (row stride ldy floats) = x[m][:] . w[n][:] for m < rows, x with row stride ldx floats. Called once by each
+// of nth threads with the same queue; together they write every element once. Q8_0 quantizes the
 // activations per 32-block as ggml's quantize_row_q8_0 does, BF16 rounds them to bf16 as ggml's BF16 path does.
 // Requires cpu_supports(w.format).
-void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth);
+void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
 
 } // namespace deberta::kernels

@@ -17,16 +17,9 @@ constexpr size_t q8_panel_weights_bytes = 8 * panel_rows * 4;
 constexpr size_t q8_panel_block_bytes = panel_rows * q8_block_bytes;
 static_assert(q8_panel_weights_bytes + panel_rows * 2 == q8_panel_block_bytes, "a Q8_0 panel replaces 16 rows");
 
-// Output columns are handed out in units of two panels (the micro-kernels' 32 columns); the rows left over
-// after the last full panel go to the last thread.
+// Output columns are handed out in units of two panels (the micro-kernels' 32 columns), plus one unit for the
+// rows left over after the last full panel.
 constexpr int64_t unit_panels = 2;
-
-// [first, last) of count units for thread ith of nth, in contiguous runs.
-inline void split(int64_t count, int ith, int nth, int64_t & first, int64_t & last) {
-    const int64_t per = count / nth, extra = count % nth;
-    first = ith * per + std::min<int64_t>(ith, extra);
-    last = first + per + (ith < extra ? 1 : 0);
-}
 
 inline uint16_t load_u16(const uint8_t * p) {
     uint16_t v;
@@ -47,9 +40,9 @@ const cpu_caps & caps();
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DEBERTA_KERNELS_X86 1
-void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth);
-void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth);
-void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int ith, int nth);
+void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
 #endif
 
 } // namespace deberta::kernels::detail
