@@ -42,22 +42,18 @@ BF16_TARGET void round_rows(const float * x, int64_t ldx, int64_t rows, int64_t 
     }
 }
 
-// rows x (16 * NV) outputs over k pairs [j0, j1).
+// rows x (16 * NV) outputs over k pairs [s0, s1).
 template <int MR, int NV>
-BF16_TARGET void bf16_tile(const uint8_t * panel, size_t panel_stride, const bf16_activations & a, int64_t row, int64_t j0,
-                           int64_t j1, float * y, int64_t ldy, bool accumulate) {
+BF16_TARGET void bf16_tile(const tile_args<bf16_activations> & t) {
+    const bf16_activations & a = t.a;
     __m512 acc[MR][NV];
-#pragma GCC unroll 6
-    for (int m = 0; m < MR; ++m) {
+    load_tile(acc, t.y, t.ldy, t.accumulate);
+    const uint16_t * x = a.x + t.row * a.k;
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[m][v] = accumulate ? _mm512_loadu_ps(y + m * ldy + v * panel_rows) : _mm512_setzero_ps();
-    }
-    const uint16_t * x = a.x + row * a.k;
-#pragma GCC unroll 2
-    for (int64_t j = j0; j < j1; ++j) {
+    for (int64_t j = t.s0; j < t.s1; ++j) {
         __m512i w[NV];
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) w[v] = _mm512_loadu_si512(panel + v * panel_stride + j * 64);
+        for (int v = 0; v < NV; ++v) w[v] = _mm512_loadu_si512(t.panel + v * t.panel_stride + j * 64);
 #pragma GCC unroll 6
         for (int m = 0; m < MR; ++m) {
             int32_t pair;
@@ -67,23 +63,13 @@ BF16_TARGET void bf16_tile(const uint8_t * panel, size_t panel_stride, const bf1
             for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_dpbf16_ps(acc[m][v], (__m512bh) w[v], (__m512bh) x2);
         }
     }
-#pragma GCC unroll 6
-    for (int m = 0; m < MR; ++m) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ldy + v * panel_rows, acc[m][v]);
-    }
+    store_tile(acc, t.y, t.ldy);
 }
 
-struct bf16_tile_call {
-    const uint8_t * panel;
-    size_t panel_stride;
-    const bf16_activations & a;
-    int64_t row, j0, j1;
-    float * y;
-    int64_t ldy;
-    bool accumulate;
-    template <int MR, int NV> void run() const { bf16_tile<MR, NV>(panel, panel_stride, a, row, j0, j1, y, ldy, accumulate); }
+struct bf16_kernel {
+    template <int MR, int NV> static void run(const tile_args<bf16_activations> & t) { bf16_tile<MR, NV>(t); }
 };
+
 
 float bf16_to_float(uint16_t h) {
     const uint32_t u = (uint32_t) h << 16;
@@ -107,8 +93,8 @@ struct bf16_format {
     static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
                      int64_t k1, float * y, int64_t ldy, bool accumulate) {
         const size_t stride = (size_t) a.k * panel_rows * sizeof(uint16_t);
-        dispatch_tile(rows, nv, bf16_tile_call{(const uint8_t *) w.data + panel * stride, stride, a, row, k0 / 2, k1 / 2, y,
-                                               ldy, accumulate});
+        dispatch_tile<bf16_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row,
+                                                                    k0 / 2, k1 / 2, y, ldy, accumulate});
     }
 
     static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {

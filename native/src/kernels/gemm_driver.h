@@ -5,7 +5,7 @@
 //   mc, kc                 rows per activation chunk, K per cache block (kc a multiple of the format's K step)
 //   activations            what prepare() makes of a row chunk
 //   prepare(x, ldx, rows, k, scratch) -> activations
-//   tile(rows <= tile_rows, panels 1..2, w, panel, acts, row, k0, k1, y, ldy, accumulate)
+//   tile(rows <= tile_rows, panels 1..2, w, panel, acts, row, k0, k1, y, ldy, accumulate), through dispatch_tile
 //   tail(w, acts, rows, y, ldy)   the rows of the weight after the last full panel
 // This header has no target attributes: only the Format's functions use AVX-512.
 #pragma once
@@ -57,22 +57,35 @@ void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t row
     }
 }
 
-// Calls kernel.template run<MR, NV>() for run-time rows (1..6) and panels (1..2).
-template <class Kernel>
-inline void dispatch_tile(int rows, int nv, Kernel && kernel) {
+// What a micro-kernel gets: its first panel and the bytes to the second, the activations, the tile's first row, its
+// K steps [s0, s1) in the format's unit (block, pair, element), and where its outputs go (added to when accumulate).
+template <class Activations>
+struct tile_args {
+    const uint8_t * panel;
+    size_t panel_stride;
+    const Activations & a;
+    int64_t row, s0, s1;
+    float * y;
+    int64_t ldy;
+    bool accumulate;
+};
+
+// Calls Kernel::run<MR, NV>(args) for run-time rows (1..6) and panels (1..2).
+template <class Kernel, class Activations>
+inline void dispatch_tile(int rows, int nv, const tile_args<Activations> & args) {
     switch (rows * 2 + nv - 1) {
-        case 2: return kernel.template run<1, 1>();
-        case 3: return kernel.template run<1, 2>();
-        case 4: return kernel.template run<2, 1>();
-        case 5: return kernel.template run<2, 2>();
-        case 6: return kernel.template run<3, 1>();
-        case 7: return kernel.template run<3, 2>();
-        case 8: return kernel.template run<4, 1>();
-        case 9: return kernel.template run<4, 2>();
-        case 10: return kernel.template run<5, 1>();
-        case 11: return kernel.template run<5, 2>();
-        case 12: return kernel.template run<6, 1>();
-        case 13: return kernel.template run<6, 2>();
+        case 2: return Kernel::template run<1, 1>(args);
+        case 3: return Kernel::template run<1, 2>(args);
+        case 4: return Kernel::template run<2, 1>(args);
+        case 5: return Kernel::template run<2, 2>(args);
+        case 6: return Kernel::template run<3, 1>(args);
+        case 7: return Kernel::template run<3, 2>(args);
+        case 8: return Kernel::template run<4, 1>(args);
+        case 9: return Kernel::template run<4, 2>(args);
+        case 10: return Kernel::template run<5, 1>(args);
+        case 11: return Kernel::template run<5, 2>(args);
+        case 12: return Kernel::template run<6, 1>(args);
+        case 13: return Kernel::template run<6, 2>(args);
     }
 }
 

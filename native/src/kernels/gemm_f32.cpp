@@ -15,19 +15,17 @@ struct f32_activations {
     int64_t ldx;
 };
 
-// rows x (16 * NV) outputs over [k0, k1).
+// rows x (16 * NV) outputs over k in [s0, s1).
 template <int MR, int NV>
-F32_TARGET void f32_tile(const float * panel, size_t panel_stride, const f32_activations & a, int64_t row, int64_t k0, int64_t k1,
-                         float * y, int64_t ldy, bool accumulate) {
+F32_TARGET void f32_tile(const tile_args<f32_activations> & t) {
+    const f32_activations & a = t.a;
+    const float * panel = (const float *) t.panel;
+    const size_t panel_stride = t.panel_stride / sizeof(float);
     __m512 acc[MR][NV];
-#pragma GCC unroll 6
-    for (int m = 0; m < MR; ++m) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[m][v] = accumulate ? _mm512_loadu_ps(y + m * ldy + v * panel_rows) : _mm512_setzero_ps();
-    }
-    const float * x = a.x + row * a.ldx;
+    load_tile(acc, t.y, t.ldy, t.accumulate);
+    const float * x = a.x + t.row * a.ldx;
 #pragma GCC unroll 4
-    for (int64_t k = k0; k < k1; ++k) {
+    for (int64_t k = t.s0; k < t.s1; ++k) {
         __m512 w[NV];
 #pragma GCC unroll 2
         for (int v = 0; v < NV; ++v) w[v] = _mm512_loadu_ps(panel + v * panel_stride + k * panel_rows);
@@ -38,22 +36,11 @@ F32_TARGET void f32_tile(const float * panel, size_t panel_stride, const f32_act
             for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_fmadd_ps(w[v], xk, acc[m][v]);
         }
     }
-#pragma GCC unroll 6
-    for (int m = 0; m < MR; ++m) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ldy + v * panel_rows, acc[m][v]);
-    }
+    store_tile(acc, t.y, t.ldy);
 }
 
-struct f32_tile_call {
-    const float * panel;
-    size_t panel_stride;
-    const f32_activations & a;
-    int64_t row, k0, k1;
-    float * y;
-    int64_t ldy;
-    bool accumulate;
-    template <int MR, int NV> void run() const { f32_tile<MR, NV>(panel, panel_stride, a, row, k0, k1, y, ldy, accumulate); }
+struct f32_kernel {
+    template <int MR, int NV> static void run(const tile_args<f32_activations> & t) { f32_tile<MR, NV>(t); }
 };
 
 struct f32_format {
@@ -65,8 +52,9 @@ struct f32_format {
 
     static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
                      int64_t k1, float * y, int64_t ldy, bool accumulate) {
-        const size_t stride = (size_t) w.k * panel_rows;
-        dispatch_tile(rows, nv, f32_tile_call{(const float *) w.data + panel * stride, stride, a, row, k0, k1, y, ldy, accumulate});
+        const size_t stride = (size_t) w.k * panel_rows * sizeof(float);
+        dispatch_tile<f32_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row, k0, k1,
+                                                                   y, ldy, accumulate});
     }
 
     static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {

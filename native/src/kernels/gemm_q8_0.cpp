@@ -48,16 +48,15 @@ Q8_TARGET void quantize_rows(const float * x, int64_t ldx, int64_t rows, int64_t
 
 // rows x (16 * NV) outputs over blocks [b0, b1).
 template <int MR, int NV>
-Q8_TARGET void q8_tile(const uint8_t * panel, size_t panel_stride, const q8_activations & a, int64_t row, int64_t b0, int64_t b1,
-                       float * y, int64_t ldy, bool accumulate) {
+Q8_TARGET void q8_tile(const tile_args<q8_activations> & t) {
+    const q8_activations & a = t.a;
+    const uint8_t * panel = t.panel;
+    const size_t panel_stride = t.panel_stride;
+    const int64_t row = t.row;
     __m512 acc[MR][NV];
-#pragma GCC unroll 6
-    for (int m = 0; m < MR; ++m) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) acc[m][v] = accumulate ? _mm512_loadu_ps(y + m * ldy + v * panel_rows) : _mm512_setzero_ps();
-    }
+    load_tile(acc, t.y, t.ldy, t.accumulate);
     const int8_t * q = a.q + row * a.k;
-    for (int64_t b = b0; b < b1; ++b) {
+    for (int64_t b = t.s0; b < t.s1; ++b) {
         __m512i dot[MR][NV];
 #pragma GCC unroll 6
         for (int m = 0; m < MR; ++m) {
@@ -94,22 +93,11 @@ Q8_TARGET void q8_tile(const uint8_t * panel, size_t panel_stride, const q8_acti
             }
         }
     }
-#pragma GCC unroll 6
-    for (int m = 0; m < MR; ++m) {
-#pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) _mm512_storeu_ps(y + m * ldy + v * panel_rows, acc[m][v]);
-    }
+    store_tile(acc, t.y, t.ldy);
 }
 
-struct q8_tile_call {
-    const uint8_t * panel;
-    size_t panel_stride;
-    const q8_activations & a;
-    int64_t row, b0, b1;
-    float * y;
-    int64_t ldy;
-    bool accumulate;
-    template <int MR, int NV> void run() const { q8_tile<MR, NV>(panel, panel_stride, a, row, b0, b1, y, ldy, accumulate); }
+struct q8_kernel {
+    template <int MR, int NV> static void run(const tile_args<q8_activations> & t) { q8_tile<MR, NV>(t); }
 };
 
 struct q8_format {
@@ -131,8 +119,8 @@ struct q8_format {
     static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
                      int64_t k1, float * y, int64_t ldy, bool accumulate) {
         const size_t stride = (size_t) a.nb * q8_panel_block_bytes;
-        dispatch_tile(rows, nv, q8_tile_call{(const uint8_t *) w.data + panel * stride, stride, a, row, k0 / q8_block,
-                                             k1 / q8_block, y, ldy, accumulate});
+        dispatch_tile<q8_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row,
+                                                                  k0 / q8_block, k1 / q8_block, y, ldy, accumulate});
     }
 
     // The plain rows after the last panel, block by block as ggml's vec_dot does.
