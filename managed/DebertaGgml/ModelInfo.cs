@@ -62,5 +62,10 @@ public sealed record ModelInfo
     /// </summary>
     public string DeviceReason { get; init; } = "";
     public required long WeightsBytes { get; init; }
+    /// <summary>
+    /// Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for
+    /// F32) instead of ggml's; 0 on other devices and processors, or with the environment variable DEBERTA_KERNELS=ggml.
+    /// </summary>
+    public required long OwnKernelWeights { get; init; }
     public required TokenizerSettings Tokenizer { get; init; }
 }
