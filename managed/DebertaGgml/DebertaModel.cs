@@ -132,6 +132,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
             Device = NativeErrors.Utf8(NativeMethods.deberta_model_device(model)) ?? "",
             DeviceReason = NativeErrors.Utf8(NativeMethods.deberta_model_device_reason(model)) ?? "",
             WeightsBytes = (long)NativeMethods.deberta_model_weights_size(model),
+            OwnKernelWeights = NativeMethods.deberta_model_own_kernel_weights(model),
             Tokenizer = new TokenizerSettings(
                 tokenizer.Pieces.Count,
                 tokenizer.Source == TokenizerSource.TokenizerJson ? "tokenizer_json" : "spm",

@@ -85,6 +85,11 @@ public sealed record ModelInfo
     public string DeviceReason { get; init; } = "";
     /// <summary>Bytes of weights held in backend buffers.</summary>
     public required long WeightsBytes { get; init; }
+    /// <summary>
+    /// Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for
+    /// F32) instead of ggml's; 0 on other devices and processors, or with the environment variable DEBERTA_KERNELS=ggml.
+    /// </summary>
+    public required long OwnKernelWeights { get; init; }
     /// <summary>The tokenizer settings stored in the GGUF.</summary>
     public required TokenizerSettings Tokenizer { get; init; }
 }

@@ -274,4 +274,13 @@ struct ggml_tensor * ggml_silu(struct ggml_context * ctx, struct ggml_tensor * a
 struct ggml_tensor * ggml_im2col(struct ggml_context * ctx, struct ggml_tensor * a, struct ggml_tensor * b, int s0,
         int s1, int p0, int p1, int d0, int d1, bool is_2D, enum ggml_type dst_type);
 
+// ---- custom operations: our own weight-product kernels (weight_products.cpp) ----------------------
+#define GGML_N_TASKS_MAX (-1)
+typedef void (*ggml_custom_op_t)(struct ggml_tensor * dst, int ith, int nth, void * userdata);
+// args become dst->src[0..n_args); fun runs on n_tasks threads (GGML_N_TASKS_MAX: all).
+struct ggml_tensor * ggml_custom_4d(struct ggml_context * ctx, enum ggml_type type, int64_t ne0, int64_t ne1,
+        int64_t ne2, int64_t ne3, struct ggml_tensor ** args, int n_args, ggml_custom_op_t fun, int n_tasks,
+        void * userdata);
+ggml_backend_buffer_type_t ggml_backend_buffer_get_type(ggml_backend_buffer_t buffer);
+
 }  // extern "C"

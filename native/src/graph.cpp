@@ -14,7 +14,7 @@ namespace {
 class graph_builder {
 public:
     graph_builder(ggml_context * ctx, ggml_cgraph * gf, const deberta_model & model, const graph_shape & shape)
-        : ctx_(ctx), gf_(gf), hp_(model.hp), w_(model.w), T_(shape.n_tokens), S_(shape.n_seqs), shape_(shape) {}
+        : ctx_(ctx), gf_(gf), m_(model), hp_(model.hp), w_(model.w), T_(shape.n_tokens), S_(shape.n_seqs), shape_(shape) {}
 
     graph_io build() {
         make_inputs();
@@ -70,7 +70,7 @@ private:
     // rows) because ggml's repacked-weight kernels take 2-D operands only.
     ggml_tensor * linear(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias) {
         ggml_tensor * rows = ggml_reshape_2d(ctx_, x, x->ne[0], ggml_nelements(x) / x->ne[0]);
-        x = ggml_reshape_4d(ctx_, ggml_mul_mat(ctx_, weight, rows), weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
+        x = ggml_reshape_4d(ctx_, weight_product(ctx_, m_.packed, weight, rows), weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
         return bias ? ggml_add(ctx_, x, bias) : x;
     }
 
@@ -206,6 +206,7 @@ private:
 
     ggml_context * ctx_;
     ggml_cgraph * gf_;
+    const deberta_model & m_;
     const hparams & hp_;
     const model_weights & w_;
     const int64_t T_, S_;
@@ -242,11 +243,12 @@ void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_mo
     ggml_set_name(rel, "rel_embeddings");
     for (const layer_weights & l : w.layers) {
         if (l.pos_key) {
-            ggml_tensor * pk = ggml_add(ctx, ggml_mul_mat(ctx, l.pos_k_w, rel), l.pos_k_b);
+            // pos_k_w may alias k_w, which packing rearranged: multiply through weight_product.
+            ggml_tensor * pk = ggml_add(ctx, weight_product(ctx, model.packed, l.pos_k_w, rel), l.pos_k_b);
             ggml_build_forward_expand(gf, ggml_cpy(ctx, pk, destination(l.pos_key)));
         }
         if (l.pos_query) {
-            ggml_tensor * pq = ggml_add(ctx, ggml_mul_mat(ctx, l.pos_q_w, rel), l.pos_q_b);
+            ggml_tensor * pq = ggml_add(ctx, weight_product(ctx, model.packed, l.pos_q_w, rel), l.pos_q_b);
             ggml_build_forward_expand(gf, ggml_cpy(ctx, pq, destination(l.pos_query)));
         }
     }

@@ -564,6 +564,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
     if (use_mmap) map_tensors(*m, file, binder.bound());
     read_tensors(*m, file, binder.bound());
     allocate_position_projections(*m);
+    pack_weights(*m); // position rows computed later read pos_k_w/pos_q_w through weight_product, packed or not
     return m;
 }
 

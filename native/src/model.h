@@ -4,6 +4,7 @@
 
 #include "ggml_decls.h"
 #include "gguf_file.h"
+#include "weight_products.h"
 
 #include <cstdint>
 #include <memory>
@@ -122,6 +123,8 @@ struct deberta_model {
     // under positions_mutex, so evaluations reading rows inside it never race with one extending it.
     mutable std::mutex positions_mutex;
     mutable int64_t positions_begin = 0, positions_end = 0;
+
+    deberta::packed_weights packed; // weights on our own kernels (weight_products.h)
 
     size_t weights_size() const;
 

@@ -24,10 +24,10 @@ std::unique_ptr<mapped_file> mapped_file::open(const std::string & path, uint64_
     HANDLE file = CreateFileA(path.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
                               FILE_ATTRIBUTE_NORMAL, nullptr);
     if (file == INVALID_HANDLE_VALUE) return nullptr;
-    HANDLE mapping = CreateFileMappingA(file, nullptr, PAGE_READONLY, 0, 0, nullptr);
+    HANDLE mapping = CreateFileMappingA(file, nullptr, PAGE_WRITECOPY, 0, 0, nullptr);
     CloseHandle(file);
     if (!mapping) return nullptr;
-    void * addr = MapViewOfFile(mapping, FILE_MAP_READ, 0, 0, (SIZE_T) size);
+    void * addr = MapViewOfFile(mapping, FILE_MAP_COPY, 0, 0, (SIZE_T) size);
     CloseHandle(mapping);  // the view keeps the mapping alive
     if (!addr) return nullptr;
     return std::unique_ptr<mapped_file>(new mapped_file(addr, size));
@@ -59,7 +59,7 @@ double physical_memory_bytes() {
 std::unique_ptr<mapped_file> mapped_file::open(const std::string & path, uint64_t size) {
     const int fd = ::open(path.c_str(), O_RDONLY);
     if (fd < 0) return nullptr;
-    void * addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    void * addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
     ::close(fd);
     if (addr == MAP_FAILED) return nullptr;
     return std::unique_ptr<mapped_file>(new mapped_file(addr, size));

@@ -8,7 +8,7 @@
 
 namespace deberta {
 
-// A read-only memory map of a whole file.
+// A private memory map of a whole file: writable copy on write (packing rearranges weights in place), the file is never written.
 class mapped_file {
 public:
     // nullptr when the file cannot be mapped (the caller reads it instead).

@@ -13,7 +13,7 @@ internal static class BenchCommand
 {
     public sealed record Result(string Model, string Head, string Device, string DeviceReason, int Batch, int Tokens, int Threads, int ThreadsUsed, int GapMs, long FileBytes,
                                 double LoadMs, int Iterations, double MedianMs, double P90Ms, double MinMs, double MeanMs,
-                                double SequencesPerSecond, double TokensPerSecond, double PeakRssMb);
+                                double SequencesPerSecond, double TokensPerSecond, double PeakRssMb, long OwnKernelWeights);
 
     public static Command Create()
     {
@@ -76,7 +76,7 @@ internal static class BenchCommand
         double median = Quantile(times, 0.5);
         return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), model.Info.Device, model.Info.DeviceReason, batch, tokens, threads, model.ThreadsFor(batch, tokens), gapMs,
             new FileInfo(path).Length, loadMs, iterations, median, Quantile(times, 0.9), times[0], times.Average(),
-            batch * 1000 / median, batch * tokens * 1000 / median, PeakRssMb());
+            batch * 1000 / median, batch * tokens * 1000 / median, PeakRssMb(), model.Info.OwnKernelWeights);
     }
 
     /// <summary>
@@ -122,6 +122,7 @@ internal static class BenchCommand
             $"{r.Model} ({r.Head}, {F(r.FileBytes / 1048576.0, 1)} MiB) on {r.Device} ({r.DeviceReason})",
             $"  shape {r.Batch} x {r.Tokens} tokens, {r.ThreadsUsed} thread(s) of at most {(r.Threads == 0 ? "the physical cores" : r.Threads.ToString(c))}",
             $"  load {F(r.LoadMs, 1)} ms",
+            $"  weight products: {(r.OwnKernelWeights > 0 ? $"{r.OwnKernelWeights} weights on our own kernels" : "ggml's mul_mat")}",
             $"  latency median {F(r.MedianMs, 2)} ms, p90 {F(r.P90Ms, 2)} ms, min {F(r.MinMs, 2)} ms ({r.Iterations} runs{(r.GapMs > 0 ? $", each after {r.GapMs} ms idle" : "")})",
             $"  {F(r.SequencesPerSecond, 1)} sequences/s, {F(r.TokensPerSecond, 0)} tokens/s",
             $"  peak RSS {F(r.PeakRssMb, 1)} MiB");

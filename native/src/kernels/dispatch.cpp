@@ -1,0 +1,61 @@
+// Picks the kernel for a weight's format on this CPU.
+#include "kernels_internal.h"
+
+#include <cmath>
+
+namespace deberta::kernels {
+
+using namespace detail;
+
+bool cpu_supports(weight_format format) {
+    const cpu_caps & c = caps();
+    switch (format) {
+        case weight_format::q8_0: return c.avx512_vnni;
+        case weight_format::bf16: return c.avx512_bf16;
+        case weight_format::f32: return c.avx512;
+    }
+    return false;
+}
+
+void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
+#if defined(DEBERTA_KERNELS_X86)
+    switch (w.format) {
+        case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, nth, queue);
+        case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, nth, queue);
+        case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, nth, queue);
+    }
+#else
+    (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) nth; (void) queue;
+#endif
+}
+
+namespace detail {
+
+float fp16_to_float(uint16_t h) {
+    const int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;
+    float v;
+    if (exponent == 0) v = std::ldexp((float) mantissa, -24);
+    else if (exponent == 31) v = mantissa ? NAN : INFINITY;
+    else v = std::ldexp((float) (mantissa | 0x400), exponent - 25);
+    return sign ? -v : v;
+}
+
+uint16_t float_to_fp16(float f) {
+    uint32_t u;
+    std::memcpy(&u, &f, 4);
+    const uint16_t sign = (uint16_t) ((u >> 16) & 0x8000);
+    const uint32_t a = u & 0x7fffffff;
+    if (a >= 0x7f800000) return sign | 0x7c00 | (a > 0x7f800000 ? 0x200 : 0); // inf, nan
+    if (a >= 0x477ff000) return sign | 0x7c00;                                 // rounds past 65504
+    if (a < 0x38800000) {                                                      // half subnormal or zero
+        const float scaled = std::nearbyint(std::fabs(f) * 16777216.0f);       // units of 2^-24, ties to even
+        return sign | (uint16_t) scaled;
+    }
+    // Normal: drop 13 mantissa bits with ties to even, rebias the exponent by 15 - 127.
+    const uint32_t rounded = a + 0xfff + ((a >> 13) & 1);
+    return sign | (uint16_t) ((rounded >> 13) - ((127 - 15) << 10));
+}
+
+} // namespace detail
+
+} // namespace deberta::kernels

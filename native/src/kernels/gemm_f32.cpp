@@ -1,0 +1,80 @@
+// F32 weights x F32 activations through an AVX-512 FMA kernel on packed panels.
+#include "gemm_driver.h"
+
+#if defined(DEBERTA_KERNELS_X86)
+#include "x86_intrinsics.h"
+
+#define F32_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+namespace deberta::kernels::detail {
+
+namespace {
+
+struct f32_activations {
+    const float * x;
+    int64_t ldx;
+};
+
+// rows x (16 * NV) outputs over k in [s0, s1).
+template <int MR, int NV>
+F32_TARGET void f32_tile(const tile_args<f32_activations> & t) {
+    const f32_activations & a = t.a;
+    const float * panel = (const float *) t.panel;
+    const size_t panel_stride = t.panel_stride / sizeof(float);
+    __m512 acc[MR][NV];
+    load_tile(acc, t.y, t.ldy, t.accumulate);
+    const float * x = a.x + t.row * a.ldx;
+#pragma GCC unroll 4
+    for (int64_t k = t.s0; k < t.s1; ++k) {
+        __m512 w[NV];
+#pragma GCC unroll 2
+        for (int v = 0; v < NV; ++v) w[v] = _mm512_loadu_ps(panel + v * panel_stride + k * panel_rows);
+#pragma GCC unroll 6
+        for (int m = 0; m < MR; ++m) {
+            const __m512 xk = _mm512_set1_ps(x[m * a.ldx + k]);
+#pragma GCC unroll 2
+            for (int v = 0; v < NV; ++v) acc[m][v] = _mm512_fmadd_ps(w[v], xk, acc[m][v]);
+        }
+    }
+    store_tile(acc, t.y, t.ldy);
+}
+
+struct f32_kernel {
+    template <int MR, int NV> static void run(const tile_args<f32_activations> & t) { f32_tile<MR, NV>(t); }
+};
+
+struct f32_format {
+    static constexpr int64_t mc = 192;
+    static constexpr int64_t kc = 256;
+    using activations = f32_activations;
+
+    static activations prepare(const float * x, int64_t ldx, int64_t, int64_t, std::vector<uint8_t> &) { return {x, ldx}; }
+
+    static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
+                     int64_t k1, float * y, int64_t ldy, bool accumulate) {
+        const size_t stride = (size_t) w.k * panel_rows * sizeof(float);
+        dispatch_tile<f32_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row, k0, k1,
+                                                                   y, ldy, accumulate});
+    }
+
+    static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {
+        for (int64_t n = w.n / panel_rows * panel_rows; n < w.n; ++n) {
+            const float * wr = (const float *) w.data + n * w.k;
+            for (int64_t r = 0; r < rows; ++r) {
+                float sum = 0.0f;
+                for (int64_t i = 0; i < w.k; ++i) sum += wr[i] * a.x[r * a.ldx + i];
+                y[r * ldy + n] = sum;
+            }
+        }
+    }
+};
+
+} // namespace
+
+void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
+    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, nth, queue);
+}
+
+} // namespace deberta::kernels::detail
+
+#endif

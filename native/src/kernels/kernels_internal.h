@@ -1,0 +1,48 @@
+// kernels_internal.h: what the kernel files share: layouts, the work split, the per-format entry points.
+#pragma once
+
+#include "kernels.h"
+
+#include <algorithm>
+#include <cstring>
+
+namespace deberta::kernels::detail {
+
+// ggml's Q8_0 block: an fp16 scale, then 32 int8 values.
+constexpr int64_t q8_block = 32;
+constexpr size_t q8_block_bytes = 2 + q8_block;
+// A packed Q8_0 panel block: 8 groups of [16 rows x 4 bytes] (weights + 128 as uint8, for vpdpbusd), then
+// the 16 rows' fp16 scales; 16 plain blocks in the same bytes.
+constexpr size_t q8_panel_weights_bytes = 8 * panel_rows * 4;
+constexpr size_t q8_panel_block_bytes = panel_rows * q8_block_bytes;
+static_assert(q8_panel_weights_bytes + panel_rows * 2 == q8_panel_block_bytes, "a Q8_0 panel replaces 16 rows");
+
+// Output columns are handed out in units of two panels (the micro-kernels' 32 columns), plus one unit for the
+// rows left over after the last full panel.
+constexpr int64_t unit_panels = 2;
+
+inline uint16_t load_u16(const uint8_t * p) {
+    uint16_t v;
+    std::memcpy(&v, p, 2);
+    return v;
+}
+
+// IEEE half <-> float (round to nearest even), as F16C's conversions.
+float fp16_to_float(uint16_t h);
+uint16_t float_to_fp16(float f);
+
+struct cpu_caps {
+    bool avx512 = false;      // F, BW, VL, DQ with the OS saving the ZMM state
+    bool avx512_vnni = false;
+    bool avx512_bf16 = false;
+};
+const cpu_caps & caps();
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define DEBERTA_KERNELS_X86 1
+void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+#endif
+
+} // namespace deberta::kernels::detail

@@ -1,0 +1,176 @@
+using System.Runtime.Intrinsics.X86;
+using System.Text.Json;
+using DebertaGgml.Gguf;
+using DebertaGgml.Native;
+using DebertaGgml.Tests.TestSupport;
+
+namespace DebertaGgml.Tests.Graph;
+
+/// <summary>
+/// libdeberta's own weight-product kernels (native/src/kernels: Q8_0 through AVX512-VNNI, BF16 through AVX512-BF16,
+/// F32 through AVX-512 FMA) against ggml's mul_mat and an F64 reference, and the load-time choice between them.
+/// The exhaustive shape sweep against scalar references is the native deberta_kernel_checks (NativeSanitizerTests).
+/// </summary>
+public class OwnKernelTests
+{
+    public OwnKernelTests() => NativeLibraryLoader.EnsureLoaded();
+
+    /// <summary>(K, N, M): the base model's products, and odd ones (K not a multiple of 256, N not of 16, M = 1 and 3).</summary>
+    static readonly (int K, int N, int M)[] Shapes =
+    [
+        (768, 768, 128), (768, 3072, 128), (3072, 768, 128), (1024, 1024, 16), (384, 1536, 3), (128, 512, 1),
+        (96, 37, 1), (1056, 49, 3), (160, 16, 7), (2080, 250, 3), (768, 768, 200),
+    ];
+
+    /// <summary>
+    /// Largest |own - ggml| of an output relative to that output's sum of |x_k w_k|: the same rounded inputs and the same
+    /// per-block integer dots, so only the float summation order differs.
+    /// </summary>
+    const double AgreementBound = 1e-5;
+
+    public static TheoryData<GgmlType, int> TypesAndThreads => new()
+    {
+        { GgmlType.F32, 1 }, { GgmlType.F32, 2 }, { GgmlType.BF16, 1 }, { GgmlType.BF16, 2 }, { GgmlType.Q8_0, 1 }, { GgmlType.Q8_0, 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(TypesAndThreads))]
+    public void Own_kernels_agree_with_ggml_mul_mat_and_the_f64_product(GgmlType type, int threads)
+    {
+        if (!OwnKernelRuns(type)) return; // a processor without the instructions: nothing of ours to compare
+        var random = new Random(42);
+        foreach (var (k, n, m) in Shapes)
+        {
+            float[] x = Normal(random, m * k, 1.0f), w = Normal(random, n * k, 0.05f);
+            byte[] stored = Store(type, w, n, k);
+            float[] wValues = Load(type, stored, n * k);
+            float[] ggml = Product(type, stored, x, m, n, k, threads, ownKernels: false);
+            float[] own = Product(type, stored, x, m, n, k, threads, ownKernels: true);
+            double worstAgreement = 0, worstExact = 0, largest = 0;
+            for (int r = 0; r < m; r++)
+            {
+                for (int c = 0; c < n; c++)
+                {
+                    double exact = 0, magnitude = 0;
+                    for (int i = 0; i < k; i++)
+                    {
+                        exact += (double)x[r * k + i] * wValues[c * k + i];
+                        magnitude += Math.Abs((double)x[r * k + i] * wValues[c * k + i]);
+                    }
+                    double got = own[r * n + c];
+                    worstAgreement = Math.Max(worstAgreement, Math.Abs(got - ggml[r * n + c]) / magnitude);
+                    worstExact = Math.Max(worstExact, Math.Abs(got - exact));
+                    largest = Math.Max(largest, Math.Abs(exact));
+                }
+            }
+            Assert.True(worstAgreement <= AgreementBound,
+                $"{type} {k}x{n}x{m}, {threads} threads: |own - ggml| up to {worstAgreement:E2} of the sum of |terms|");
+            Assert.True(worstExact <= ExactTolerance(type) * largest,
+                $"{type} {k}x{n}x{m}, {threads} threads: |own - f64| up to {worstExact:E2} for outputs up to {largest:E2}");
+        }
+    }
+
+    /// <summary>Error against the F64 product relative to the largest output: the activations' rounding (none, bf16, Q8_0).</summary>
+    static double ExactTolerance(GgmlType type) => type switch { GgmlType.F32 => 1e-5, GgmlType.BF16 => 4e-3, _ => 1.5e-2 };
+
+    [Fact]
+    public void A_weight_too_small_for_a_panel_has_no_own_kernel()
+    {
+        var w = new float[8 * 64];
+        var x = new float[64];
+        var outputs = new float[8];
+        var status = Call(GgmlType.F32, Store(GgmlType.F32, w, 8, 64), x, outputs, 1, 8, 64, 1, 1);
+        Assert.Equal(deberta_status.DEBERTA_STATUS_UNSUPPORTED, status);
+    }
+
+    [Fact]
+    public void The_model_multiplies_its_layer_weights_with_our_kernels_on_this_cpu()
+    {
+        // The F32 kernel needs AVX-512 F, BW, DQ and VL; on such a processor every layer projection must be ours.
+        bool avx512 = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported;
+        foreach (var type in new[] { GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0 })
+        {
+            using var model = DebertaModel.Load(ConvertedModels.Get("v3-SequenceClassification", type));
+            long expected = OwnKernelRuns(type) ? 6L * model.Info.NumHiddenLayers : 0;
+            Assert.Equal(expected, model.Info.OwnKernelWeights);
+            if (type == GgmlType.F32) Assert.Equal(avx512, model.Info.OwnKernelWeights > 0);
+        }
+    }
+
+    [Fact]
+    public void Deberta_kernels_ggml_turns_our_kernels_off_and_a_bad_value_is_an_error()
+    {
+        string model = ConvertedModels.Get("v3-SequenceClassification");
+        long Weights(string? setting)
+        {
+            var r = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8", "--json"],
+                new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = setting });
+            Assert.True(r.ExitCode == 0, r.StdErr);
+            using var doc = JsonDocument.Parse(r.StdOut);
+            return doc.RootElement.GetProperty("ownKernelWeights").GetInt64();
+        }
+        Assert.Equal(0, Weights("ggml"));
+        Assert.Equal(OwnKernelRuns(GgmlType.F32) ? 12 : 0, Weights(null)); // 2 layers x 6 projections
+        Assert.Equal(Weights(null), Weights("auto"));
+
+        var bad = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8"],
+            new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = "fast" });
+        Assert.NotEqual(0, bad.ExitCode);
+        Assert.Contains("DEBERTA_KERNELS='fast' is not a choice", bad.StdErr);
+    }
+
+    /// <summary>Whether libdeberta has a kernel of its own for type on this processor (asked with a product that fits one).</summary>
+    static bool OwnKernelRuns(GgmlType type)
+    {
+        var w = new float[16 * 64];
+        var x = new float[64];
+        var outputs = new float[16];
+        var status = Call(type, Store(type, w, 16, 64), x, outputs, 1, 16, 64, 1, 1);
+        Assert.True(status is deberta_status.DEBERTA_STATUS_OK or deberta_status.DEBERTA_STATUS_UNSUPPORTED, status.ToString());
+        return status == deberta_status.DEBERTA_STATUS_OK;
+    }
+
+    static float[] Product(GgmlType type, byte[] w, float[] x, int m, int n, int k, int threads, bool ownKernels)
+    {
+        var outputs = new float[m * n];
+        var status = Call(type, w, x, outputs, m, n, k, threads, ownKernels ? 1 : 0);
+        NativeErrors.ThrowIfFailed(status, "deberta_selftest_weight_product");
+        return outputs;
+    }
+
+    static unsafe deberta_status Call(GgmlType type, byte[] w, float[] x, float[] outputs, int m, int n, int k, int threads, int ownKernels)
+    {
+        fixed (byte* pw = w)
+        fixed (float* px = x, po = outputs)
+            return NativeMethods.deberta_selftest_weight_product((int)type, pw, (nuint)w.Length, px, po, m, n, k, threads, ownKernels);
+    }
+
+    /// <summary>Rows of w in type, written by ggml's own converter (deberta_quantize).</summary>
+    static unsafe byte[] Store(GgmlType type, float[] w, int rows, int k)
+    {
+        var bytes = new byte[(int)NativeMethods.deberta_type_row_size((int)type, k) * rows];
+        nuint written;
+        fixed (float* src = w)
+        fixed (byte* dst = bytes)
+            Assert.Equal(deberta_status.DEBERTA_STATUS_OK,
+                NativeMethods.deberta_quantize((int)type, src, dst, rows, k, (nuint)bytes.Length, &written));
+        return bytes;
+    }
+
+    static unsafe float[] Load(GgmlType type, byte[] stored, int count)
+    {
+        var values = new float[count];
+        fixed (byte* src = stored)
+        fixed (float* dst = values)
+            Assert.Equal(deberta_status.DEBERTA_STATUS_OK, NativeMethods.deberta_dequantize((int)type, src, (nuint)stored.Length, dst, count));
+        return values;
+    }
+
+    static float[] Normal(Random random, int count, float scale)
+    {
+        var values = new float[count];
+        for (int i = 0; i < count; i++)
+            values[i] = scale * (float)(Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
+        return values;
+    }
+}
