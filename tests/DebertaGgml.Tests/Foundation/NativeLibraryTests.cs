@@ -88,7 +88,7 @@ public class NativeLibraryTests
                 Assert.True(r.ExitCode == 0, r.StdErr);
                 using var doc = JsonDocument.Parse(r.StdOut);
                 var info = doc.RootElement.GetProperty("info");
-                return (info.GetProperty("CpuVariant").GetString()!, info.GetProperty("CpuVariantReason").GetString()!);
+                return (info.GetProperty("cpu_variant").GetString()!, info.GetProperty("cpu_variant_reason").GetString()!);
             }
             string file = Path.Combine(cache, "deberta", "cpu-variant");
             var scanned = Info();

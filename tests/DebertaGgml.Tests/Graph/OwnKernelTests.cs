@@ -107,7 +107,7 @@ public class OwnKernelTests
                 new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = setting });
             Assert.True(r.ExitCode == 0, r.StdErr);
             using var doc = JsonDocument.Parse(r.StdOut);
-            return doc.RootElement.GetProperty("ownKernelWeights").GetInt64();
+            return doc.RootElement.GetProperty("own_kernel_weights").GetInt64();
         }
         Assert.Equal(0, Weights("ggml"));
         Assert.Equal(OwnKernelRuns(GgmlType.F32) ? 12 : 0, Weights(null)); // 2 layers x 6 projections
