@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using DebertaGgml.Convert;
 using DebertaGgml.Native;
 using DebertaGgml.Tests.Api;
+using DebertaGgml.Tests.Convert;
 using DebertaGgml.Tests.TestSupport;
 using Xunit.Abstractions;
 
@@ -104,7 +106,7 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
     [AllPublishModesFact]
     public void Trimmed() => PublishAndRun("trimmed", ["--self-contained", "-p:PublishTrimmed=true"]);
 
-    /// <summary>The CLI as docs/api.md publishes it for machines without .NET; its text output (JSON is the CLI's own work).</summary>
+    /// <summary>The CLI as docs/api.md publishes it for machines without .NET: classify, info and convert (text output).</summary>
     [AllPublishModesFact]
     public void Cli_native_aot()
     {
@@ -121,6 +123,14 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
         Assert.True(info.ExitCode == 0, info.Output);
         Assert.Contains($"library: {outDir}", info.StdOut);
         Assert.Contains("self-test: ok", info.StdOut);
+
+        // Converting a pytorch_model.bin exercises Razorvine.Pickle's reflection (__setstate__), which trimming could break.
+        string folder = ConvertFixtures.Model("v3-MaskedLM"), aotGguf = Path.Combine(outDir, "aot.gguf"), inProcess = Path.Combine(outDir, "in-process.gguf");
+        var convert = ChildProcess.Run(Path.Combine(outDir, "deberta"), ["convert", folder, "--weights", "pytorch_model.bin", "-o", aotGguf], 120,
+            feed.Root, CleanEnvironment(feed.Root));
+        Assert.True(convert.ExitCode == 0, convert.Output);
+        HfToGgufConverter.Convert(folder, inProcess, new ConvertOptions { WeightsFile = "pytorch_model.bin" });
+        Assert.Equal(File.ReadAllBytes(inProcess), File.ReadAllBytes(aotGguf));
     }
 
     void PublishAndRun(string mode, string[] publishArgs, bool ridSpecific = true)
