@@ -2,16 +2,13 @@
 
 #include "errors.h"
 #include "ggml_runtime.h"
+#include "platform.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <fstream>
-#include <set>
 #include <string>
 #include <thread>
-
-#include <unistd.h>
 
 namespace deberta {
 
@@ -50,21 +47,6 @@ size_t compute_backends::buffer_size() const {
     size_t total = 0;
     for (ggml_backend_t b : backends_) total += ggml_backend_sched_get_buffer_size(sched_, b);
     return total;
-}
-
-int physical_core_count() {
-    std::ifstream cpuinfo("/proc/cpuinfo");
-    std::set<std::pair<std::string, std::string>> cores;
-    std::string line, physical;
-    while (std::getline(cpuinfo, line)) {
-        const auto colon = line.find(':');
-        if (colon == std::string::npos) continue;
-        const std::string value = colon + 2 <= line.size() ? line.substr(colon + 2) : "";
-        if (line.rfind("physical id", 0) == 0) physical = value;
-        else if (line.rfind("core id", 0) == 0) cores.emplace(physical, value);
-    }
-    if (!cores.empty()) return (int) cores.size();
-    return std::max(1u, std::thread::hardware_concurrency());
 }
 
 void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
@@ -149,11 +131,6 @@ double compute_bytes_bound(const hparams & hp, int64_t S, int64_t T) {
     const double attention = 4.0 * (double) S * (double) hp.n_heads * (double) T * (double) (2 * T);
     const double activations = 8.0 * (double) S * (double) T * (double) (hp.hidden_size + hp.intermediate_size);
     return sizeof(float) * (attention + activations);
-}
-
-double physical_memory_bytes() {
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
-    return pages > 0 && page > 0 ? (double) pages * (double) page : 0.0;
 }
 
 // Multiply-adds x 2 of one evaluation of S sequences of T tokens: the encoder's projections and FFN, its attention

@@ -28,9 +28,6 @@ private:
     ggml_backend_sched_t sched_ = nullptr;
 };
 
-// Physical cores (Linux: distinct core ids in /proc/cpuinfo), else the hardware thread count.
-int physical_core_count();
-
 // Runs a one-off graph (e.g. the position projections at load) on the model's device.
 void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_context * ctx,
                     const std::vector<std::pair<ggml_tensor *, std::vector<int32_t>>> & int_inputs);

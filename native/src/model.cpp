@@ -3,49 +3,14 @@
 #include "deberta.h"
 #include "context.h"
 #include "graph.h"
+#include "platform.h"
 
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <initializer_list>
 
-#if !defined(_WIN32)
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-#endif
-
 namespace deberta {
-
-// A read-only memory map of a whole file (POSIX only; elsewhere loading reads the file).
-class mapped_file {
-public:
-    static std::unique_ptr<mapped_file> open(const std::string & path, uint64_t size) {
-#if defined(_WIN32)
-        (void) path; (void) size;
-        return nullptr;
-#else
-        const int fd = ::open(path.c_str(), O_RDONLY);
-        if (fd < 0) return nullptr;
-        void * addr = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-        ::close(fd);
-        if (addr == MAP_FAILED) return nullptr;
-        return std::unique_ptr<mapped_file>(new mapped_file(addr, size));
-#endif
-    }
-    ~mapped_file() {
-#if !defined(_WIN32)
-        ::munmap(addr_, size_);
-#endif
-    }
-    uint8_t * data() const { return (uint8_t *) addr_; }
-
-private:
-    mapped_file(void * addr, uint64_t size) : addr_(addr), size_(size) {}
-    void * addr_;
-    uint64_t size_;
-};
 
 namespace {
 

@@ -1,0 +1,33 @@
+// platform.h: the operating-system calls libdeberta makes beside ggml (file mapping, core and memory counts),
+// for POSIX and Windows.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+namespace deberta {
+
+// A read-only memory map of a whole file.
+class mapped_file {
+public:
+    // nullptr when the file cannot be mapped (the caller reads it instead).
+    static std::unique_ptr<mapped_file> open(const std::string & path, uint64_t size);
+    ~mapped_file();
+    mapped_file(const mapped_file &) = delete;
+    mapped_file & operator=(const mapped_file &) = delete;
+    uint8_t * data() const { return (uint8_t *) addr_; }
+
+private:
+    mapped_file(void * addr, uint64_t size) : addr_(addr), size_(size) {}
+    void * addr_;
+    uint64_t size_;
+};
+
+// Physical cores (Linux: distinct core ids in /proc/cpuinfo; Windows: processor cores), else the hardware thread count.
+int physical_core_count();
+
+// Installed memory in bytes; 0 when unknown.
+double physical_memory_bytes();
+
+} // namespace deberta
