@@ -21,6 +21,17 @@ public sealed class AllPublishModesFactAttribute : FactAttribute
     }
 }
 
+/// <summary>Runs only when DEBERTA_PUBLISH_ARM64=1 (.ci/arm64 sets it after cross-building libdeberta for linux-arm64).</summary>
+public sealed class Arm64PublishFactAttribute : FactAttribute
+{
+    public const string Variable = "DEBERTA_PUBLISH_ARM64";
+
+    public Arm64PublishFactAttribute()
+    {
+        if (Environment.GetEnvironmentVariable(Variable) != "1") Skip = $"opt-in: set {Variable}=1 (see .ci/arm64)";
+    }
+}
+
 /// <summary>
 /// The library packed as a user gets it (DebertaGgml and DebertaGgml.Native .nupkg files from this build) in a local
 /// feed, with a nuget.config that adds it to the user's sources. The test version is removed from the global packages
@@ -71,8 +82,8 @@ public sealed class PackedFeed : IDisposable
 }
 
 /// <summary>
-/// Publishes tests/publish-app (a console app on the packed package) in each mode for this machine's RID, runs it on
-/// the demo model from the repository root, checks it gives the in-process answer from a libdeberta inside its own
+/// Publishes tests/publish-app (a console app on the packed package) in each mode for this machine's RID (and for
+/// linux-arm64, run under qemu), runs it on the demo model from the repository root, checks it gives the in-process answer from a libdeberta inside its own
 /// publish, and holds the publish's size to the one recorded in tests/publish-app/publish-sizes.json.
 /// </summary>
 public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFixture<PackedFeed>
@@ -106,6 +117,14 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
     [AllPublishModesFact]
     public void Trimmed() => PublishAndRun("trimmed", ["--self-contained", "-p:PublishTrimmed=true"]);
 
+    [Arm64PublishFact]
+    public void Linux_arm64_self_contained_under_qemu() => PublishAndRun("self-contained", ["--self-contained"], Arm64);
+
+    /// <summary>Cross-compiled: clang-14 drives the link for the aarch64 target with the cross binutils.</summary>
+    [Arm64PublishFact]
+    public void Linux_arm64_native_aot_under_qemu() =>
+        PublishAndRun("native-aot", ["-p:PublishAot=true", "-p:CppCompilerAndLinker=clang-14", "-p:ObjCopyName=aarch64-linux-gnu-objcopy"], Arm64);
+
     /// <summary>The CLI as docs/api.md publishes it for machines without .NET: classify, info and convert (text output).</summary>
     [AllPublishModesFact]
     public void Cli_native_aot()
@@ -133,15 +152,23 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
         Assert.Equal(File.ReadAllBytes(inProcess), File.ReadAllBytes(aotGguf));
     }
 
-    void PublishAndRun(string mode, string[] publishArgs, bool ridSpecific = true)
+    /// <summary>A RID this machine runs through an emulator; its C runtime comes from Debian's cross sysroot, without ICU.</summary>
+    sealed record Emulated(string Rid, string Emulator, string SysRoot);
+    static readonly Emulated Arm64 = new("linux-arm64", "qemu-aarch64-static", "/usr/aarch64-linux-gnu");
+
+    void PublishAndRun(string mode, string[] publishArgs, Emulated? emulated = null, bool ridSpecific = true)
     {
-        string modeDir = Path.Combine(feed.Root, mode), appDir = Path.Combine(modeDir, "app"), outDir = Path.Combine(modeDir, "out");
+        string rid = emulated?.Rid ?? Rid;
+        if (emulated != null)
+            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", rid, "native", NativeLibraryLoader.LibraryFileName)),
+                $"no {rid} libdeberta in this build: run native/cross-build.sh {rid} and build again");
+        string modeDir = Path.Combine(feed.Root, rid, mode), appDir = Path.Combine(modeDir, "app"), outDir = Path.Combine(modeDir, "out");
         Directory.CreateDirectory(appDir);
         foreach (string file in new[] { "TinyApp.csproj", "Program.cs" })
             File.Copy(Repo.Path("tests", "publish-app", file), Path.Combine(appDir, file));
 
-        string[] rid = ridSpecific ? ["-r", Rid] : [];
-        var publish = ChildProcess.Run("dotnet", ["publish", appDir, "-c", "Release", .. rid, .. publishArgs,
+        string[] ridArgs = ridSpecific ? ["-r", rid] : [];
+        var publish = ChildProcess.Run("dotnet", ["publish", appDir, "-c", "Release", .. ridArgs, .. publishArgs,
             $"-p:DebertaGgmlVersion={PackedFeed.Version}", "-o", outDir], 600);
         Assert.True(publish.ExitCode == 0, publish.Output);
         // Trim and AOT analysis of our assemblies: none may warn (their own builds run the same analyzers).
@@ -149,9 +176,12 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
         Assert.True(ourWarnings.Length == 0, string.Join('\n', ourWarnings));
 
         string extractDir = Path.Combine(modeDir, "extract");
-        var run = ridSpecific
-            ? ChildProcess.Run(Path.Combine(outDir, "TinyApp"), [], 120, Repo.Root, CleanEnvironment(extractDir))
-            : ChildProcess.Run("dotnet", [Path.Combine(outDir, "TinyApp.dll")], 120, Repo.Root, CleanEnvironment(extractDir));
+        var env = CleanEnvironment(extractDir);
+        string app = Path.Combine(outDir, "TinyApp");
+        if (emulated != null) env["DOTNET_SYSTEM_GLOBALIZATION_INVARIANT"] = "1";
+        var run = emulated != null ? ChildProcess.Run(emulated.Emulator, ["-L", emulated.SysRoot, app], 300, Repo.Root, env)
+            : ridSpecific ? ChildProcess.Run(app, [], 120, Repo.Root, env)
+            : ChildProcess.Run("dotnet", [app + ".dll"], 120, Repo.Root, env);
         Assert.True(run.ExitCode == 0, run.Output);
         var fields = run.StdOut.Trim().Split('\t');
         Assert.Equal(3, fields.Length);
@@ -160,9 +190,9 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
         // The natives come from the publish itself (or, bundled, from where the host extracted them).
         Assert.StartsWith(mode == "single-file-bundled" ? extractDir : outDir, fields[2]);
 
-        long size = PublishSize(outDir);
-        output.WriteLine($"{mode}: {fields[0]} {fields[1]}, {size / 1e6:F1} MB, natives from {Path.GetDirectoryName(fields[2])}");
-        PublishSizes.Check(Rid, mode, size);
+        long size = PublishSize(outDir, rid);
+        output.WriteLine($"{rid} {mode}: {fields[0]} {fields[1]}, {size / 1e6:F1} MB, natives from {Path.GetDirectoryName(fields[2])}");
+        PublishSizes.Check(rid, mode, size);
     }
 
     /// <summary>No caller's override of where natives are found; single-file extraction inside the test's folder.</summary>
@@ -173,10 +203,10 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
     };
 
     /// <summary>Bytes shipped for this RID: debug symbols (.pdb, .dbg) and other RIDs' native folders left out.</summary>
-    static long PublishSize(string dir)
+    static long PublishSize(string dir, string rid)
     {
         string otherRids = Path.Combine(dir, "runtimes") + Path.DirectorySeparatorChar;
-        string ownRid = Path.Combine(otherRids, Rid) + Path.DirectorySeparatorChar;
+        string ownRid = Path.Combine(otherRids, rid) + Path.DirectorySeparatorChar;
         return Directory.EnumerateFiles(dir, "*", SearchOption.AllDirectories)
             .Where(f => Path.GetExtension(f) is not (".pdb" or ".dbg"))
             .Where(f => !f.StartsWith(otherRids) || f.StartsWith(ownRid))
