@@ -6,7 +6,7 @@ namespace DebertaGgml.Bench;
 public sealed record BenchOptions
 {
     public IReadOnlyList<string> Models { get; init; } = ["xsmall", "base"];
-    public IReadOnlyList<GgmlType> Types { get; init; } = [GgmlType.F32, GgmlType.F16, GgmlType.Q8_0, GgmlType.Q4_K];
+    public IReadOnlyList<GgmlType> Types { get; init; } = [GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0, GgmlType.Q4_K];
     public IReadOnlyList<string> Shapes { get; init; } = ["1x16", "1x128", "1x512", "8x128"];
     public int Threads { get; init; } = 2;
     /// <summary>Timed rounds per shape (each round runs every engine once); 0 picks a count from a time budget.</summary>

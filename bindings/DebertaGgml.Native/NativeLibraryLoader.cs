@@ -87,10 +87,11 @@ public static class NativeLibraryLoader
     static string PlatformFileName(string name) =>
         OperatingSystem.IsWindows() ? $"{name}.dll" : OperatingSystem.IsMacOS() ? $"lib{name}.dylib" : $"lib{name}.so";
 
-    // ggml's registry library carries its release in the name (libggml.v0.4.0.so, ggml.v0.4.0.dll).
+    // ggml's registry library carries its release in the name (libggml.v0.4.0.so, ggml.v0.4.0.dll; the macOS package's
+    // is libggml.metal.v0.4.0.dylib).
     static IEnumerable<string> GgmlCoreLibraries(string dir)
     {
-        string pattern = OperatingSystem.IsWindows() ? "ggml.v*.dll" : OperatingSystem.IsMacOS() ? "libggml.v*.dylib" : "libggml.v*.so";
+        string pattern = OperatingSystem.IsWindows() ? "ggml.v*.dll" : OperatingSystem.IsMacOS() ? "libggml.*v*.dylib" : "libggml.v*.so";
         return Directory.EnumerateFiles(dir, pattern);
     }
 

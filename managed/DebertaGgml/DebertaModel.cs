@@ -103,6 +103,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
             MaxSequenceLength = native.max_sequence_length,
             LayerNormEps = native.layer_norm_eps,
             Device = NativeErrors.Utf8(NativeMethods.deberta_model_device(model)) ?? "",
+            DeviceReason = NativeErrors.Utf8(NativeMethods.deberta_model_device_reason(model)) ?? "",
             WeightsBytes = (long)NativeMethods.deberta_model_weights_size(model),
             Tokenizer = new TokenizerSettings(
                 tokenizer.Pieces.Count,

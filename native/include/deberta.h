@@ -57,10 +57,16 @@ typedef enum deberta_head {
     DEBERTA_HEAD_MASKED_LM = 5,               /* logits [B, T, vocab] */
 } deberta_head;
 
-/* Where a model runs. BEST picks the first GPU/accelerator ggml offers, else the CPU. */
+/* Where a model runs. BEST picks the first GPU ggml offers, else the CPU (deberta_model_device_reason says
+   which and why). CUDA, VULKAN and METAL take the first GPU of that backend; a backend that is not installed
+   (its runtime package adds libggml-<name> beside libggml-base) is a DEBERTA_STATUS_BACKEND_ERROR that names
+   the package, or says why an installed one did not load. */
 typedef enum deberta_device {
     DEBERTA_DEVICE_CPU = 0,
     DEBERTA_DEVICE_BEST = 1,
+    DEBERTA_DEVICE_CUDA = 2,
+    DEBERTA_DEVICE_VULKAN = 3,
+    DEBERTA_DEVICE_METAL = 4,
 } deberta_device;
 
 /* Tensor storage types; the values are ggml's own type ids. */
@@ -173,8 +179,11 @@ DEBERTA_API deberta_status deberta_model_get_info(const deberta_model * model, d
 DEBERTA_API const char * deberta_model_label(const deberta_model * model, int32_t index);
 /* Bytes of weights held in backend buffers. */
 DEBERTA_API size_t deberta_model_weights_size(const deberta_model * model);
-/* Name of the device the model runs on. */
+/* Name of the device the model runs on (ggml's: "CPU", "CUDA0", "Vulkan0", "MTL0"). */
 DEBERTA_API const char * deberta_model_device(const deberta_model * model);
+/* Why the model runs there: "requested", or for DEBERTA_DEVICE_BEST which GPU it took or why none
+   (e.g. "best: no GPU backend is installed, running on the CPU"). Owned by the model. */
+DEBERTA_API const char * deberta_model_device_reason(const deberta_model * model);
 
 /* ---- inference context ---------------------------------------------------------------------- */
 

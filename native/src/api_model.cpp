@@ -62,6 +62,8 @@ size_t deberta_model_weights_size(const deberta_model * model) { return model ? 
 
 const char * deberta_model_device(const deberta_model * model) { return model ? model->device_name.c_str() : nullptr; }
 
+const char * deberta_model_device_reason(const deberta_model * model) { return model ? model->device_reason.c_str() : nullptr; }
+
 deberta_context_params deberta_context_default_params(void) {
     deberta_context_params p{};
     p.n_threads = 0;

@@ -1,5 +1,6 @@
 #include "context.h"
 
+#include "device_choice.h"
 #include "errors.h"
 #include "ggml_runtime.h"
 #include "platform.h"
@@ -43,6 +44,12 @@ compute_backends::~compute_backends() {
     for (ggml_backend_t b : backends_) ggml_backend_free(b);
 }
 
+std::vector<size_t> compute_backends::measure(ggml_cgraph * graph) const {
+    std::vector<size_t> sizes(backends_.size(), 0);
+    ggml_backend_sched_reserve_size(sched_, graph, sizes.data());
+    return sizes;
+}
+
 size_t compute_backends::buffer_size() const {
     size_t total = 0;
     for (ggml_backend_t b : backends_) total += ggml_backend_sched_get_buffer_size(sched_, b);
@@ -55,6 +62,7 @@ void run_graph_once(const deberta_model & model, ggml_cgraph * graph, ggml_conte
     compute_backends backends(model.device, physical_core_count(), graph_size(model.hp));
     require(ggml_backend_sched_alloc_graph(backends.sched(), graph), DEBERTA_STATUS_OUT_OF_MEMORY,
             "cannot allocate the position-projection graph");
+    log_graph_placement(backends.sched(), graph, model.device);
     for (const auto & [tensor, values] : int_inputs) {
         ggml_backend_tensor_set(tensor, values.data(), 0, values.size() * sizeof(int32_t));
     }
@@ -85,9 +93,22 @@ void build_cached_graph(deberta_context & c, const graph_shape & shape) {
 // (buffer_id -1) and crash in ggml_gallocr_alloc_graph; a plan made without an output flag would let later
 // nodes overwrite that output.
 void plan_cached_graph(deberta_context & c) {
+    // ---- device placement: with a GPU in the scheduler, splitting a graph points the sources of its nodes at the
+    // scheduler's copies of tensors from the other backend, and the next split frees those copies: a graph that was
+    // measured or reserved must be built afresh before it is allocated (on the CPU alone nothing is copied).
+    // The GPU's free memory is checked against the measured compute buffers before the scheduler allocates them.
+    const bool gpu = ggml_backend_dev_type(c.model->device) != GGML_BACKEND_DEVICE_TYPE_CPU;
+    if (gpu) {
+        require_device_memory(c.model->device, c.backends->measure(c.graph)[0],
+                              "compute buffers for " + std::to_string(c.shape.n_seqs) + " sequences of " +
+                                  std::to_string(c.shape.n_tokens) + " tokens");
+        build_cached_graph(c, c.shape);
+    }
     require(ggml_backend_sched_reserve(c.backends->sched(), c.graph), DEBERTA_STATUS_OUT_OF_MEMORY,
             "cannot reserve compute buffers for " + std::to_string(c.shape.n_seqs) + " sequences of " +
             std::to_string(c.shape.n_tokens) + " tokens");
+    if (gpu) build_cached_graph(c, c.shape);
+    // ---- end of device placement ----
     ++c.counters.graph_plans;
 }
 
@@ -259,6 +280,7 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
     if (!c.graph_allocated) {
         ggml_backend_sched_reset(sched);
         require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
+        log_graph_placement(sched, c.graph, m.device);
         c.graph_allocated = true;
         ++c.counters.graph_allocs;
     }

@@ -20,6 +20,8 @@ public:
 
     ggml_backend_sched_t sched() const { return sched_; }
     ggml_backend_t cpu() const { return cpu_; }
+    // Compute-buffer bytes graph needs per backend (the model's device first), measured without allocating.
+    std::vector<size_t> measure(ggml_cgraph * graph) const;
     size_t buffer_size() const;
 
 private:

@@ -214,6 +214,14 @@ size_t ggml_backend_sched_get_buffer_size(ggml_backend_sched_t sched, ggml_backe
 bool ggml_backend_sched_alloc_graph(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
 enum ggml_status ggml_backend_sched_graph_compute(ggml_backend_sched_t sched, struct ggml_cgraph * graph);
 void ggml_backend_sched_reset(ggml_backend_sched_t sched);
+// Device placement: the measured compute-buffer size per backend (sizes[n_backends], nothing allocated), the
+// backend a node was assigned to (valid after alloc), and the number of graph splits between backends.
+void ggml_backend_sched_reserve_size(ggml_backend_sched_t sched, struct ggml_cgraph * measure_graph, size_t * sizes);
+ggml_backend_t ggml_backend_sched_get_tensor_backend(ggml_backend_sched_t sched, struct ggml_tensor * node);
+int ggml_backend_sched_get_n_splits(ggml_backend_sched_t sched);
+ggml_backend_reg_t ggml_backend_reg_by_name(const char * name);
+struct ggml_tensor * ggml_graph_node(struct ggml_cgraph * cgraph, int i);
+const char * ggml_op_desc(const struct ggml_tensor * t);
 
 // Extra buffer types of the CPU backend ("CPU_REPACK": weights stored interleaved for its quantized GEMM kernels),
 // found through the registry: proc "ggml_backend_dev_get_extra_bufts" returns a null-terminated array.

@@ -102,19 +102,26 @@ void load_cpu_backend() {
             "ggml ABI mismatch: the CPU backend " + chosen.path + " lacks an entry point libdeberta uses");
 }
 
-// GPU backends are optional runtime packages whose files sit beside the CPU variants.
+// GPU backends are optional runtime packages whose files sit beside the CPU variants. The library is opened
+// by us first so that a missing driver or runtime library is reported in the dynamic loader's words.
 void load_gpu_backends() {
-    for (const char * name : {"cuda", "vulkan", "metal"}) {
+    for (const char * name : gpu_backend_names) {
         const std::string path = (std::filesystem::path(g_runtime.dir) / dynlib::backend_file(name)).string();
         std::error_code ec;
         if (!std::filesystem::exists(path, ec)) continue;
-        if (ggml_backend_load(path.c_str())) {
-            g_runtime.gpu_backends.push_back(name);
+        std::string why;
+        if (void * handle = dynlib::open(path)) {
+            dynlib::close(handle);
+            if (ggml_backend_reg_t reg = ggml_backend_load(path.c_str())) {
+                g_runtime.gpu_backends.push_back({name, reg});
+                continue;
+            }
+            why = "ggml rejected it: it cannot run on this system";
         } else {
-            g_runtime.gpu_failures.push_back(std::string(name) + ": " + path + " did not load (" + dynlib::error() +
-                                             "; are its driver and runtime libraries installed?)");
-            log(DEBERTA_LOG_WARN, "ggml backend " + g_runtime.gpu_failures.back());
+            why = dynlib::error() + "; are its driver and runtime libraries installed?";
         }
+        g_runtime.gpu_failures.push_back(std::string(name) + ": " + path + " did not load (" + why + ")");
+        log(DEBERTA_LOG_WARN, "ggml backend " + g_runtime.gpu_failures.back());
     }
 }
 

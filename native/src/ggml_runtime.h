@@ -21,16 +21,25 @@ struct cpu_backend_api {
     const ggml_type_traits_cpu * (*type_traits)(ggml_type type) = nullptr;
 };
 
+// A GPU backend library found beside the CPU variants and registered with ggml.
+struct gpu_backend {
+    std::string name;              // "cuda", "vulkan", "metal"
+    ggml_backend_reg_t reg = nullptr;
+};
+
 struct ggml_runtime {
     std::string dir;                        // where ggml's libraries were found
     cpu_backend_api cpu;
-    std::vector<std::string> gpu_backends;  // registered ("cuda", "vulkan", "metal")
+    std::vector<gpu_backend> gpu_backends;  // registered, in the order cuda, vulkan, metal
     std::vector<std::string> gpu_failures;  // "vulkan: <why>" for backend files present but not loadable
 };
 
 // Loads the backends once (from deberta_init); throws Error when no CPU variant can run.
 void load_ggml_runtime();
 const ggml_runtime & runtime();
+
+// The GPU backends looked for beside the CPU variants, in the order `best` prefers them.
+constexpr const char * gpu_backend_names[] = {"cuda", "vulkan", "metal"};
 
 // Environment variable naming the CPU variant to load instead of the best-scoring one.
 constexpr const char * cpu_variant_env = "DEBERTA_CPU_VARIANT";

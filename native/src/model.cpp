@@ -2,6 +2,8 @@
 
 #include "deberta.h"
 #include "context.h"
+#include "device_choice.h"
+#include "ggml_runtime.h"
 #include "graph.h"
 #include "platform.h"
 
@@ -289,20 +291,6 @@ namespace deberta {
 
 namespace {
 
-ggml_backend_dev_t pick_device(int32_t device) {
-    DEBERTA_CHECK_ARG(device == DEBERTA_DEVICE_CPU || device == DEBERTA_DEVICE_BEST,
-                      "params.device must be DEBERTA_DEVICE_CPU or DEBERTA_DEVICE_BEST");
-    ggml_backend_dev_t cpu = nullptr, gpu = nullptr;
-    for (size_t i = 0; i < ggml_backend_dev_count(); ++i) {
-        ggml_backend_dev_t dev = ggml_backend_dev_get(i);
-        const enum ggml_backend_dev_type type = ggml_backend_dev_type(dev);
-        if (type == GGML_BACKEND_DEVICE_TYPE_CPU && !cpu) cpu = dev;
-        if ((type == GGML_BACKEND_DEVICE_TYPE_GPU || type == GGML_BACKEND_DEVICE_TYPE_IGPU) && !gpu) gpu = dev;
-    }
-    require(cpu != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "ggml has no CPU device");
-    return device == DEBERTA_DEVICE_BEST && gpu ? gpu : cpu;
-}
-
 // The CPU backend's repacking buffer type, if this ggml has one.
 ggml_backend_buffer_type_t repack_buffer_type(ggml_backend_dev_t dev) {
     auto get_extra = (ggml_backend_dev_get_extra_bufts_t) ggml_backend_reg_get_proc_address(
@@ -385,12 +373,49 @@ void map_tensors(deberta_model & m, const gguf_file & file, const std::vector<te
     }
 }
 
+// ---- device placement: what a model on a GPU puts where, and the bytes it asks of the device ----
+// The weights not yet placed (in the device's buffer type, aligned as ggml allocates them) plus the position
+// projections computed at load, so a GPU too small for the model is refused before anything is allocated.
+size_t device_weights_bytes(const deberta_model & m, const std::vector<tensor_binder::binding> & bound) {
+    ggml_backend_buffer_type_t buft = ggml_backend_dev_buffer_type(m.device);
+    const size_t align = ggml_backend_buft_get_alignment(buft);
+    size_t total = 0;
+    for (const auto & b : bound) {
+        if (!b.tensor->data) total += (ggml_backend_buft_get_alloc_size(buft, b.tensor) + align - 1) / align * align;
+    }
+    const hparams & hp = m.hp;
+    if (hp.relative_attention) {
+        total += (size_t) hp.n_layers * ((hp.c2p ? 1 : 0) + (hp.p2c ? 1 : 0)) * (size_t) ggml_row_size(GGML_TYPE_F32, hp.hidden_size) *
+                 (size_t) (2 * hp.att_span);
+    }
+    return total;
+}
+
+// A model on a GPU keeps its token embeddings in host memory, as llama.cpp does: only the looked-up rows travel to the
+// device, the table (a third of deberta-v3-base) takes no GPU memory, and tables larger than a device's largest buffer
+// (Vulkan's storage-buffer range) still load. A table tied to the masked-LM decoder stays on the device, where the
+// decoder's product runs.
+void place_host_embeddings(deberta_model & m) {
+    if (ggml_backend_dev_type(m.device) == GGML_BACKEND_DEVICE_TYPE_CPU || m.w.mlm_out_w == m.w.tok_embd) return;
+    ggml_backend_buffer_type_t buft = ggml_backend_dev_buffer_type(runtime().cpu.device);
+    ggml_tensor * t = m.w.tok_embd;
+    ggml_backend_buffer_t buffer = ggml_backend_buft_alloc_buffer(buft, ggml_backend_buft_get_alloc_size(buft, t));
+    require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate host memory for the token embeddings");
+    m.buffers.push_back(buffer);
+    ggml_backend_buffer_set_usage(buffer, GGML_BACKEND_BUFFER_USAGE_WEIGHTS);
+    require(ggml_backend_tensor_alloc(buffer, t, ggml_backend_buffer_get_base(buffer)) == GGML_STATUS_SUCCESS,
+            DEBERTA_STATUS_INTERNAL_ERROR, "cannot place the token embeddings in host memory");
+}
+
+// ---- end of device placement ----
+
 // Allocates the tensors not placed yet and reads the bytes of every tensor outside the file mapping (ggml
 // repacks on the way in where the buffer asks for it), widening F16/BF16 vectors to F32.
 void read_tensors(deberta_model & m, const gguf_file & file, const std::vector<tensor_binder::binding> & bound) {
     size_t unplaced = 0;
     for (const auto & b : bound) unplaced += b.tensor->data == nullptr;
     if (unplaced > 0) {
+        require_device_memory(m.device, device_weights_bytes(m, bound), "the weights");
         ggml_backend_buffer_t buffer = ggml_backend_alloc_ctx_tensors_from_buft(m.ctx_weights, ggml_backend_dev_buffer_type(m.device));
         require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate " + m.device_name + " memory for the weights");
         m.buffers.push_back(buffer);
@@ -485,8 +510,10 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
     m->path = path;
     m->name = file.get_string("general.name", "");
     m->hp = read_hparams(file);
-    m->device = pick_device(device);
+    device_choice choice = choose_device(device);
+    m->device = choice.device;
     m->device_name = ggml_backend_dev_name(m->device);
+    m->device_reason = std::move(choice.reason);
 
     ggml_init_params params{ggml_tensor_overhead() * (file.tensors().size() + 1), nullptr, true};
     m->ctx_weights = ggml_init(params);
@@ -498,6 +525,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
                                   " tensors in the file are not used by this model");
     }
     place_repacked(*m);
+    place_host_embeddings(*m);
     if (use_mmap) map_tensors(*m, file, binder.bound());
     read_tensors(*m, file, binder.bound());
     compute_position_projections(*m);

@@ -107,6 +107,7 @@ struct deberta_model {
 
     ggml_backend_dev_t device = nullptr;
     std::string device_name;
+    std::string device_reason; // why this device (deberta_model_device_reason)
 
     ggml_context * ctx_weights = nullptr;
     std::vector<ggml_backend_buffer_t> buffers;

@@ -44,6 +44,9 @@ internal enum deberta_device : int
 {
     DEBERTA_DEVICE_CPU = 0,
     DEBERTA_DEVICE_BEST = 1,
+    DEBERTA_DEVICE_CUDA = 2,
+    DEBERTA_DEVICE_VULKAN = 3,
+    DEBERTA_DEVICE_METAL = 4,
 }
 
 internal enum deberta_type : int
@@ -234,6 +237,10 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial byte* deberta_model_device(nint model);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial byte* deberta_model_device_reason(nint model);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

@@ -11,7 +11,7 @@ namespace DebertaGgml.Cli.Commands;
 /// </summary>
 internal static class BenchCommand
 {
-    public sealed record Result(string Model, string Head, int Batch, int Tokens, int Threads, int ThreadsUsed, int GapMs, long FileBytes,
+    public sealed record Result(string Model, string Head, string Device, string DeviceReason, int Batch, int Tokens, int Threads, int ThreadsUsed, int GapMs, long FileBytes,
                                 double LoadMs, int Iterations, double MedianMs, double P90Ms, double MinMs, double MeanMs,
                                 double SequencesPerSecond, double TokensPerSecond, double PeakRssMb);
 
@@ -29,14 +29,15 @@ internal static class BenchCommand
             Description = "Idle milliseconds before each timed evaluation, to measure requests that arrive one at a time (0: back to back)",
         };
         var json = new Option<bool>("--json") { Description = "Print JSON instead of text" };
+        var device = DeviceOption.Create();
         var command = new Command("bench", "Measure load time, latency, throughput and peak memory of a model on this machine")
-            { path, modelOption, batch, tokens, iterations, warmup, threads, gap, json };
+            { path, modelOption, batch, tokens, iterations, warmup, threads, gap, json, device };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             string model = parse.GetValue(path) ?? parse.GetValue(modelOption)
                            ?? throw new ArgumentException("no model: pass model.gguf (or --model)");
             var result = Measure(model, parse.GetValue(batch), parse.GetValue(tokens), parse.GetValue(iterations),
-                                 parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(gap));
+                                 parse.GetValue(warmup), parse.GetValue(threads), parse.GetValue(gap), parse.GetValue(device));
             if (parse.GetValue(json)) PipelineCli.WriteJson(result); // one line, like every command's --json
             else Console.WriteLine(Describe(result));
             return 0;
@@ -44,7 +45,8 @@ internal static class BenchCommand
         return command;
     }
 
-    public static Result Measure(string path, int batch, int tokens, int iterations, int warmup, int threads, int gapMs)
+    public static Result Measure(string path, int batch, int tokens, int iterations, int warmup, int threads, int gapMs,
+                                 DebertaDevice device = DebertaDevice.Cpu)
     {
         if (batch < 1) throw new ArgumentException($"--batch {batch}: must be at least 1");
         if (tokens < 3) throw new ArgumentException($"--seq {tokens}: must be at least 3 ([CLS] x [SEP])");
@@ -55,7 +57,7 @@ internal static class BenchCommand
         if (!File.Exists(path)) throw new FileNotFoundException($"model file '{path}' does not exist", path);
 
         long start = Stopwatch.GetTimestamp();
-        using var model = DebertaModel.Load(path, new DebertaModelOptions { Threads = threads, MaxBatch = batch, MaxSequenceLength = tokens, MaxConcurrency = 1 });
+        using var model = DebertaModel.Load(path, new DebertaModelOptions { Threads = threads, Device = device, MaxBatch = batch, MaxSequenceLength = tokens, MaxConcurrency = 1 });
         double loadMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         if (tokens > model.MaxSequenceLength)
             throw new ArgumentException($"--seq {tokens}: the model accepts at most {model.MaxSequenceLength} tokens");
@@ -73,7 +75,7 @@ internal static class BenchCommand
         }
         Array.Sort(times);
         double median = Quantile(times, 0.5);
-        return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), batch, tokens, threads, model.ThreadsFor(batch, tokens), gapMs,
+        return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), model.Info.Device, model.Info.DeviceReason, batch, tokens, threads, model.ThreadsFor(batch, tokens), gapMs,
             new FileInfo(path).Length, loadMs, iterations, median, Quantile(times, 0.9), times[0], times.Average(),
             batch * 1000 / median, batch * tokens * 1000 / median, PeakRssMb());
     }
@@ -118,7 +120,7 @@ internal static class BenchCommand
         var c = CultureInfo.InvariantCulture;
         string F(double v, int d) => v.ToString("F" + d, c);
         return string.Join(Environment.NewLine,
-            $"{r.Model} ({r.Head}, {F(r.FileBytes / 1048576.0, 1)} MiB)",
+            $"{r.Model} ({r.Head}, {F(r.FileBytes / 1048576.0, 1)} MiB) on {r.Device} ({r.DeviceReason})",
             $"  shape {r.Batch} x {r.Tokens} tokens, {r.ThreadsUsed} thread(s) of at most {(r.Threads == 0 ? "the physical cores" : r.Threads.ToString(c))}",
             $"  load {F(r.LoadMs, 1)} ms",
             $"  latency median {F(r.MedianMs, 2)} ms, p90 {F(r.P90Ms, 2)} ms, min {F(r.MinMs, 2)} ms ({r.Iterations} runs{(r.GapMs > 0 ? $", each after {r.GapMs} ms idle" : "")})",

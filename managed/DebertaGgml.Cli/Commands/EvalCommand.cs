@@ -17,11 +17,12 @@ internal static class EvalCommand
         var output = new Option<string>("--output") { Description = "JSON file to write", Required = true };
         var allHidden = new Option<bool>("--all-hidden") { Description = "Also write hidden_states [L+1][B][T][H]" };
         var threads = new Option<int>("--threads") { Description = "Most CPU threads an evaluation uses; small ones use fewer (default: physical cores)" };
-        var command = new Command("eval", "Evaluate a model on token ids and write its outputs as JSON") { model, input, output, allHidden, threads };
+        var device = DeviceOption.Create();
+        var command = new Command("eval", "Evaluate a model on token ids and write its outputs as JSON") { model, input, output, allHidden, threads, device };
         command.SetAction(parse => CliRunner.Run(() =>
         {
             var batch = ReadBatch(parse.GetValue(input)!);
-            var result = Evaluate(parse.GetValue(model)!, batch, parse.GetValue(allHidden), parse.GetValue(threads));
+            var result = Evaluate(parse.GetValue(model)!, batch, parse.GetValue(allHidden), parse.GetValue(threads), parse.GetValue(device));
             AtomicFile.Write(parse.GetValue(output)!, stream =>
             {
                 using var writer = new Utf8JsonWriter(stream);
@@ -71,11 +72,12 @@ internal static class EvalCommand
     static IEnumerable<JsonElement> Leaves(JsonElement e) =>
         e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Leaves) : [e];
 
-    static Result Evaluate(string modelPath, Batch batch, bool allHidden, int threads)
+    static Result Evaluate(string modelPath, Batch batch, bool allHidden, int threads, DebertaDevice device)
     {
         using var model = DebertaModel.Load(modelPath, new DebertaModelOptions
         {
             Threads = threads,
+            Device = device,
             MaxBatch = batch.B * batch.C,
             MaxSequenceLength = Math.Max(batch.T, 3),
             MaxConcurrency = 1,

@@ -29,7 +29,7 @@ internal sealed class PipelineCli
     public Option<bool> Json { get; } = new("--json") { Description = "Print one JSON object per input (JSON lines) instead of text" };
     public Option<int> Threads { get; } = new("--threads", "-t") { Description = "Most CPU threads an evaluation uses; small ones use fewer (0: physical cores)", DefaultValueFactory = _ => 0 };
     public Option<int> MaxBatch { get; } = new("--max-batch") { Description = "Sequences per evaluation", DefaultValueFactory = _ => 8 };
-    public Option<DebertaDevice> Device { get; } = new("--device") { Description = "cpu or best (first GPU/accelerator, else CPU)", DefaultValueFactory = _ => DebertaDevice.Cpu };
+    public Option<DebertaDevice> Device { get; } = DeviceOption.Create();
     public Option<bool> NoTruncate { get; } = new("--no-truncate") { Description = "Fail on text longer than the model's window instead of truncating it" };
 
     public PipelineCli(bool defaultsToDemo = false)

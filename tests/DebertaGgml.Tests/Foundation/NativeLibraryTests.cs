@@ -88,19 +88,10 @@ public class NativeLibraryTests
     [Fact]
     public void MissingNativeLibraryListsThePathsTried()
     {
-        string dir = Directory.CreateTempSubdirectory("deberta-noruntime-").FullName;
-        try
-        {
-            foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
-                File.Copy(file, Path.Combine(dir, Path.GetFileName(file)));
-            var r = CliProcess.Run(["info"], dll: Path.Combine(dir, "deberta.dll"));
-            Assert.Equal(1, r.ExitCode);
-            Assert.Contains("libdeberta.so", r.StdErr);
-            Assert.Contains(Path.Combine(dir, "runtimes", "linux-x64", "native", "libdeberta.so"), r.StdErr);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var app = new TempApplication();
+        var r = CliProcess.Run(["info"], dll: app.CliDll);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("libdeberta.so", r.StdErr);
+        Assert.Contains(Path.Combine(app.Dir, "runtimes", "linux-x64", "native", "libdeberta.so"), r.StdErr);
     }
 }

@@ -56,3 +56,18 @@ public static class CliProcess
         return new Result(p.ExitCode, stdout.Result, stderr.Result);
     }
 }
+
+/// <summary>A copy of the CLI's application folder (its top-level files, without the native runtime) in a temporary folder.</summary>
+public sealed class TempApplication : IDisposable
+{
+    public string Dir { get; } = Directory.CreateTempSubdirectory("deberta-app-").FullName;
+    public string CliDll => System.IO.Path.Combine(Dir, "deberta.dll");
+
+    public TempApplication()
+    {
+        foreach (string file in Directory.GetFiles(AppContext.BaseDirectory))
+            File.Copy(file, System.IO.Path.Combine(Dir, System.IO.Path.GetFileName(file)));
+    }
+
+    public void Dispose() => Directory.Delete(Dir, recursive: true);
+}
