@@ -33,9 +33,9 @@ public sealed class Arm64PublishFactAttribute : FactAttribute
 }
 
 /// <summary>
-/// The library packed as a user gets it (DebertaGgml and DebertaGgml.Native .nupkg files from this build) in a local
+/// The library packed as a user gets it (DebertaGgml's .nupkg from this build, every RID's natives inside) in a local
 /// feed, with a nuget.config that adds it to the user's sources. The test version is removed from the global packages
-/// folder before and after, so that each run restores this build's packages.
+/// folder before and after, so that each run restores this build's package.
 /// </summary>
 public sealed class PackedFeed : IDisposable
 {
@@ -47,12 +47,9 @@ public sealed class PackedFeed : IDisposable
         string feed = Path.Combine(Root, "feed");
         // The configuration the tests were built in: pack reuses that build.
         string configuration = typeof(DebertaModel).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()!.Configuration;
-        foreach (string project in new[] { "bindings/DebertaGgml.Native", "managed/DebertaGgml" })
-        {
-            var pack = ChildProcess.Run("dotnet", ["pack", Repo.Path(project), "-c", configuration, "--no-build", "-o", feed,
-                $"-p:PackageVersion={Version}"], 300);
-            Assert.True(pack.ExitCode == 0, pack.Output);
-        }
+        var pack = ChildProcess.Run("dotnet", ["pack", Repo.Path("managed", "DebertaGgml"), "-c", configuration, "--no-build", "-o", feed,
+            $"-p:PackageVersion={Version}"], 300);
+        Assert.True(pack.ExitCode == 0, pack.Output);
         RemoveCachedPackages();
         File.WriteAllText(Path.Combine(Root, "nuget.config"),
             $"""
@@ -67,11 +64,8 @@ public sealed class PackedFeed : IDisposable
     {
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } p
             ? p : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        foreach (string id in new[] { "debertaggml", "debertaggml.native" })
-        {
-            string dir = Path.Combine(packages, id, Version);
-            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
-        }
+        string dir = Path.Combine(packages, "debertaggml", Version);
+        if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
     }
 
     public void Dispose()
