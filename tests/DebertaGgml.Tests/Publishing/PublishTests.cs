@@ -127,6 +127,7 @@ public class PublishTests(PackedFeed feed, ITestOutputHelper output) : IClassFix
         var publish = ChildProcess.Run("dotnet", ["publish", Repo.Path("managed", "DebertaGgml.Cli"), "-c", "Release", "-r", Rid,
             "-p:PublishAot=true", "-o", outDir], 900);
         Assert.True(publish.ExitCode == 0, publish.Output);
+        Assert.Equal([Rid], Directory.GetDirectories(Path.Combine(outDir, "runtimes")).Select(Path.GetFileName));
         var classify = ChildProcess.Run(Path.Combine(outDir, "deberta"), ["classify", Sentence], 60, feed.Root, CleanEnvironment(feed.Root));
         Assert.True(classify.ExitCode == 0, classify.Output);
         var fields = classify.StdOut.Trim().Split('\t');
