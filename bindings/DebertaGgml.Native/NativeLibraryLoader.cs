@@ -9,7 +9,8 @@ namespace DebertaGgml.Native;
 public sealed record NativeLibraryInfo(string LibraryPath, string Directory);
 
 /// <summary>
-/// Loads libdeberta and ggml from runtimes/&lt;rid&gt;/native/ (or the app folder, where a publish flattens it).
+/// Loads libdeberta and ggml from runtimes/&lt;rid&gt;/native/, the app folder (where a publish flattens it) or the
+/// host's native search folders (where a single-file app extracts them).
 /// ggml's core libraries are preloaded by full path so that libdeberta's imports resolve to them on every OS;
 /// libdeberta itself then registers the best ggml CPU variant for this processor by ggml's own scores
 /// (<c>DEBERTA_CPU_VARIANT</c> forces one) and any GPU backend found in the same folder.
@@ -58,7 +59,7 @@ public static class NativeLibraryLoader
         {
             if (_info != null) return;
             var tried = new List<string>();
-            foreach (string dir in CandidateDirectories())
+            foreach (string dir in CandidateDirectories().Select(d => Path.TrimEndingDirectorySeparator(Path.GetFullPath(d))).Distinct())
             {
                 string lib = Path.Combine(dir, LibraryFileName);
                 tried.Add(lib);
@@ -100,5 +101,10 @@ public static class NativeLibraryLoader
         if (!string.IsNullOrWhiteSpace(env)) yield return env;
         yield return Path.Combine(AppContext.BaseDirectory, "runtimes", RuntimeIdentifier, "native");
         yield return AppContext.BaseDirectory;
+        // The host's native probing folders: a single-file app's extraction folder (IncludeNativeLibrariesForSelfExtract)
+        // is only named here. NativeAOT apps have none.
+        if (AppContext.GetData("NATIVE_DLL_SEARCH_DIRECTORIES") is string hostDirs)
+            foreach (string dir in hostDirs.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+                yield return dir;
     }
 }

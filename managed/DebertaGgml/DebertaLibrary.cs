@@ -27,7 +27,17 @@ public sealed record LibraryInfo(
     string CpuVariantReason,
     IReadOnlyList<string> CpuFeatures,
     string LibraryPath,
-    IReadOnlyList<DeviceInfo> Devices);
+    IReadOnlyList<DeviceInfo> Devices)
+{
+    // The compiler's ToString would print the lists' type names.
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"LibraryVersion = {LibraryVersion}, GgmlVersion = {GgmlVersion}, GgmlCommit = {GgmlCommit}, ");
+        builder.Append($"CpuVariant = {CpuVariant}, CpuVariantReason = {CpuVariantReason}, CpuFeatures = [{string.Join(", ", CpuFeatures)}], ");
+        builder.Append($"LibraryPath = {LibraryPath}, Devices = [{string.Join(", ", Devices.Select(d => d.Name))}]");
+        return true;
+    }
+}
 
 /// <summary>Process-wide facts about the native library.</summary>
 public static unsafe class DebertaLibrary

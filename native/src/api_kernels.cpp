@@ -8,6 +8,58 @@
 
 int64_t deberta_model_own_kernel_weights(const deberta_model * model) { return model ? (int64_t) model->packed.count() : -1; }
 
+namespace deberta {
+
+void selftest_product(int32_t type, const void * w, size_t w_size, const float * x, float * out, int32_t m, int32_t n,
+                      int32_t k, int32_t n_threads, bool own_kernels) {
+    // The weight gets its own buffer first: packing needs its bytes in place before the product is built.
+    ggml_init_params params{ggml_tensor_overhead() * 8 + ggml_graph_overhead_custom(16, false), nullptr, true};
+    ggml_context * ctx_w = ggml_init(params);
+    ggml_context * ctx = ggml_init(params);
+    ggml_backend_t backend = nullptr;
+    ggml_backend_buffer_t buffer_w = nullptr, buffer = nullptr;
+    auto cleanup = [&] {
+        if (buffer) ggml_backend_buffer_free(buffer);
+        if (buffer_w) ggml_backend_buffer_free(buffer_w);
+        if (backend) ggml_backend_free(backend);
+        if (ctx) ggml_free(ctx);
+        if (ctx_w) ggml_free(ctx_w);
+    };
+    try {
+        require(ctx_w && ctx, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
+        backend = ggml_backend_dev_init(runtime().cpu.device, nullptr);
+        require(backend != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "CPU backend init failed");
+        runtime().cpu.set_n_threads(backend, n_threads);
+        ggml_tensor * tw = ggml_new_tensor_2d(ctx_w, (ggml_type) type, k, n);
+        buffer_w = ggml_backend_alloc_ctx_tensors(ctx_w, backend);
+        require(buffer_w != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate the self-test weight");
+        ggml_backend_tensor_set(tw, w, 0, w_size);
+        packed_weights packed;
+        if (own_kernels) {
+            require(packed.pack(tw, true), DEBERTA_STATUS_UNSUPPORTED,
+                    std::string("this processor has no kernel of ours for ") + deberta_type_name(type) + " weights of " +
+                        std::to_string(k) + " x " + std::to_string(n));
+        }
+
+        ggml_tensor * tx = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, m);
+        ggml_tensor * tout = weight_product(ctx, packed, tw, tx); // ne = [n, m]
+        ggml_cgraph * graph = ggml_new_graph_custom(ctx, 16, false);
+        ggml_build_forward_expand(graph, tout);
+        buffer = ggml_backend_alloc_ctx_tensors(ctx, backend);
+        require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate self-test tensors");
+        ggml_backend_tensor_set(tx, x, 0, sizeof(float) * size_t(m) * size_t(k));
+        require(ggml_backend_graph_compute(backend, graph) == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
+                "self-test graph failed");
+        ggml_backend_tensor_get(tout, out, 0, sizeof(float) * size_t(m) * size_t(n));
+    } catch (...) {
+        cleanup();
+        throw;
+    }
+    cleanup();
+}
+
+} // namespace deberta
+
 deberta_status deberta_selftest_weight_product(int32_t type, const void * w, size_t w_size, const float * x, float * out,
                                                int32_t m, int32_t n, int32_t k, int32_t n_threads, int32_t own_kernels) {
     using namespace deberta;
@@ -23,49 +75,7 @@ deberta_status deberta_selftest_weight_product(int32_t type, const void * w, siz
         DEBERTA_CHECK_ARG(row_size > 0, "k must be a multiple of the type's block size");
         DEBERTA_CHECK_ARG(w_size == row_size * (size_t) n, "w_size must be n rows of the type");
 
-        // The weight gets its own buffer first: packing needs its bytes in place before the product is built.
-        ggml_init_params params{ggml_tensor_overhead() * 8 + ggml_graph_overhead_custom(16, false), nullptr, true};
-        ggml_context * ctx_w = ggml_init(params);
-        ggml_context * ctx = ggml_init(params);
-        ggml_backend_t backend = nullptr;
-        ggml_backend_buffer_t buffer_w = nullptr, buffer = nullptr;
-        auto cleanup = [&] {
-            if (buffer) ggml_backend_buffer_free(buffer);
-            if (buffer_w) ggml_backend_buffer_free(buffer_w);
-            if (backend) ggml_backend_free(backend);
-            if (ctx) ggml_free(ctx);
-            if (ctx_w) ggml_free(ctx_w);
-        };
-        try {
-            require(ctx_w && ctx, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
-            backend = ggml_backend_dev_init(runtime().cpu.device, nullptr);
-            require(backend != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "CPU backend init failed");
-            runtime().cpu.set_n_threads(backend, n_threads);
-            ggml_tensor * tw = ggml_new_tensor_2d(ctx_w, (ggml_type) type, k, n);
-            buffer_w = ggml_backend_alloc_ctx_tensors(ctx_w, backend);
-            require(buffer_w != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate the self-test weight");
-            ggml_backend_tensor_set(tw, w, 0, w_size);
-            packed_weights packed;
-            if (own_kernels) {
-                require(packed.pack(tw, true), DEBERTA_STATUS_UNSUPPORTED,
-                        std::string("this processor has no kernel of ours for ") + deberta_type_name(type) + " weights of " +
-                            std::to_string(k) + " x " + std::to_string(n));
-            }
-
-            ggml_tensor * tx = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, m);
-            ggml_tensor * tout = weight_product(ctx, packed, tw, tx); // ne = [n, m]
-            ggml_cgraph * graph = ggml_new_graph_custom(ctx, 16, false);
-            ggml_build_forward_expand(graph, tout);
-            buffer = ggml_backend_alloc_ctx_tensors(ctx, backend);
-            require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate self-test tensors");
-            ggml_backend_tensor_set(tx, x, 0, sizeof(float) * size_t(m) * size_t(k));
-            require(ggml_backend_graph_compute(backend, graph) == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
-                    "self-test graph failed");
-            ggml_backend_tensor_get(tout, out, 0, sizeof(float) * size_t(m) * size_t(n));
-        } catch (...) {
-            cleanup();
-            throw;
-        }
-        cleanup();
+        selftest_product(type, w, w_size, x, out, m, n, k, n_threads, own_kernels == 1);
     });
 }
+

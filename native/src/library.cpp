@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "ggml_decls.h"
 #include "ggml_runtime.h"
+#include "weight_products.h"
 
 #include <atomic>
 #include <cstring>
@@ -240,41 +241,8 @@ deberta_status deberta_selftest_matmul(const float * a, const float * b, float *
                           "m, n and k must be in 1..4096");
         DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= 512, "n_threads must be in 1..512");
 
-        ggml_init_params params{ggml_tensor_overhead() * 8 + ggml_graph_overhead_custom(16, false), nullptr, true};
-        ggml_context * ctx = ggml_init(params);
-        require(ctx != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "ggml_init failed");
-        ggml_backend_t backend = nullptr;
-        ggml_backend_buffer_t buffer = nullptr;
-        auto cleanup = [&] {
-            if (buffer) ggml_backend_buffer_free(buffer);
-            if (backend) ggml_backend_free(backend);
-            ggml_free(ctx);
-        };
-        try {
-            // ggml's mul_mat(x, y) contracts ne0 of both: result[j][i] = x_i . y_j, so put b first to get
-            // out[i][j] = a_i . b_j in row-major order.
-            ggml_tensor * ta = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, m);
-            ggml_tensor * tb = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, n);
-            ggml_tensor * tout = ggml_mul_mat(ctx, tb, ta);  // ne = [n, m]
-            ggml_set_name(tout, "selftest_out");
-            ggml_cgraph * graph = ggml_new_graph_custom(ctx, 16, false);
-            ggml_build_forward_expand(graph, tout);
-
-            backend = ggml_backend_dev_init(runtime().cpu.device, nullptr);
-            require(backend != nullptr, DEBERTA_STATUS_BACKEND_ERROR, "CPU backend init failed");
-            runtime().cpu.set_n_threads(backend, n_threads);
-            buffer = ggml_backend_alloc_ctx_tensors(ctx, backend);
-            require(buffer != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate self-test tensors");
-            ggml_backend_tensor_set(ta, a, 0, sizeof(float) * size_t(m) * size_t(k));
-            ggml_backend_tensor_set(tb, b, 0, sizeof(float) * size_t(n) * size_t(k));
-            require(ggml_backend_graph_compute(backend, graph) == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
-                    "self-test graph failed");
-            ggml_backend_tensor_get(tout, out, 0, sizeof(float) * size_t(m) * size_t(n));
-        } catch (...) {
-            cleanup();
-            throw;
-        }
-        cleanup();
+        // b is the weight: out[i][j] = a_i . b_j, row-major, through ggml's mul_mat.
+        selftest_product(DEBERTA_TYPE_F32, b, sizeof(float) * size_t(n) * size_t(k), a, out, m, n, k, n_threads, false);
     });
 }
 

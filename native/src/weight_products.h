@@ -38,4 +38,10 @@ void pack_weights(deberta_model & m);
 // weight [K, N] x rows [K, M] (contiguous rows) -> [N, M] F32.
 ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows);
 
+// Self-test: out[m x n] = x[m x k] * w[n x k]^T (w in ggml type, rows of k) as one graph on the CPU backend, through
+// our kernels (own_kernels; throws UNSUPPORTED when w cannot be packed) or ggml's mul_mat. Arguments are checked by
+// the C entry points.
+void selftest_product(int32_t type, const void * w, size_t w_size, const float * x, float * out, int32_t m, int32_t n,
+                      int32_t k, int32_t n_threads, bool own_kernels);
+
 } // namespace deberta

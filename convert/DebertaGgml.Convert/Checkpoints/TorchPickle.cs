@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Diagnostics.CodeAnalysis;
 using Razorvine.Pickle;
 
 namespace DebertaGgml.Convert.Checkpoints;
@@ -22,6 +23,12 @@ internal sealed record PickledTensor(StorageRef Storage, long StorageOffset, lon
 /// <summary>collections.OrderedDict: a dictionary whose pickled attributes (_metadata) are accepted and dropped.</summary>
 internal sealed class PickledOrderedDict : Hashtable
 {
+    // Razorvine's BUILD finds it by reflection (GetType().GetMethod on an object): kept for trimmed and NativeAOT apps.
+    [DynamicDependency(nameof(__setstate__))]
+    public PickledOrderedDict()
+    {
+    }
+
     public void __setstate__(Hashtable state)
     {
     }

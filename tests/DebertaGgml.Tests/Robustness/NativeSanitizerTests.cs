@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Robustness;
@@ -25,20 +24,9 @@ public class NativeSanitizerTests
 
     static (int ExitCode, string Output) Run(string exe, string[] args, int timeoutSeconds, Dictionary<string, string>? env = null)
     {
-        var psi = new ProcessStartInfo(exe) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var (k, v) in env ?? []) psi.Environment[k] = v;
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(timeoutSeconds * 1000))
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{exe} {string.Join(' ', args)} took over {timeoutSeconds} s");
-        }
-        string output = stdout.Result + stderr.Result;
-        if (exe == "cmake" && p.ExitCode != 0) throw new InvalidOperationException($"cmake failed:\n{output}");
-        return (p.ExitCode, output);
+        var result = ChildProcess.Run(exe, args, timeoutSeconds, env: env?.ToDictionary(e => e.Key, e => (string?)e.Value));
+        if (exe == "cmake" && result.ExitCode != 0) throw new InvalidOperationException($"cmake failed:\n{result.Output}");
+        return (result.ExitCode, result.Output);
     }
 
     /// <summary>
