@@ -181,7 +181,8 @@ public sealed unsafe partial class DebertaModel : IDisposable
         var context = RentContext(cancellationToken);
         try
         {
-            Run(context, input, lastHidden, hidden, logits, start, end, cancellationToken);
+            Run(context, input.InputIds, input.AttentionMask, input.TokenTypeIds, input.BatchSize, input.Choices, t,
+                lastHidden, hidden, logits, start, end, cancellationToken);
         }
         finally
         {
@@ -190,8 +191,33 @@ public sealed unsafe partial class DebertaModel : IDisposable
         return new ModelOutput(input.BatchSize, input.Choices, t, lastHidden, hidden, logits, start, end);
     }
 
-    static void Run(ContextHandle context, ModelInput input, float[]? lastHidden, float[]? hidden, float[]? logits,
-                    float[]? start, float[]? end, CancellationToken cancellationToken)
+    /// <summary>
+    /// The logits of one unpadded sequence (one choice) into <paramref name="logits"/>, from the caller's spans: the
+    /// one-input path of the pipelines, which allocates nothing. The caller has checked the head and the length.
+    /// </summary>
+    internal void EvaluateLogits(ReadOnlySpan<int> ids, ReadOnlySpan<int> typeIds, Span<float> logits, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        Span<int> mask = ids.Length <= StackTokens ? stackalloc int[ids.Length] : new int[ids.Length];
+        mask.Fill(1);
+        var context = RentContext(cancellationToken);
+        try
+        {
+            Run(context, ids, mask, typeIds, 1, 1, ids.Length, default, default, logits, default, default, cancellationToken);
+        }
+        finally
+        {
+            ReturnContext(context);
+        }
+    }
+
+    /// <summary>Sequences up to this many tokens keep their attention mask on the stack.</summary>
+    const int StackTokens = 1024;
+
+    // An empty span passes a null pointer and size 0: that output is not requested.
+    static void Run(ContextHandle context, ReadOnlySpan<int> inputIds, ReadOnlySpan<int> attentionMask, ReadOnlySpan<int> tokenTypeIds,
+                    int batchSize, int choices, int sequenceLength, Span<float> lastHidden, Span<float> hidden, Span<float> logits,
+                    Span<float> start, Span<float> end, CancellationToken cancellationToken)
     {
         // The marshaller holds a reference on the handle during each call, so a concurrent Dispose frees the
         // native context only after the evaluation returned; a cancel after that has nothing left to stop.
@@ -204,21 +230,21 @@ public sealed unsafe partial class DebertaModel : IDisposable
                    : default)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            fixed (int* ids = input.InputIds, mask = input.AttentionMask, types = input.TokenTypeIds)
+            fixed (int* ids = inputIds, mask = attentionMask, types = tokenTypeIds)
             fixed (float* pLast = lastHidden, pHidden = hidden, pLogits = logits, pStart = start, pEnd = end)
             {
                 var batch = new deberta_batch
                 {
                     input_ids = ids, attention_mask = mask, token_type_ids = types,
-                    n_batch = input.BatchSize, n_choices = input.Choices, n_tokens = input.SequenceLength,
+                    n_batch = batchSize, n_choices = choices, n_tokens = sequenceLength,
                 };
                 var outs = new deberta_outputs
                 {
-                    last_hidden_state = pLast, last_hidden_state_size = (nuint)(lastHidden?.Length ?? 0),
-                    hidden_states = pHidden, hidden_states_size = (nuint)(hidden?.Length ?? 0),
-                    logits = pLogits, logits_size = (nuint)(logits?.Length ?? 0),
-                    start_logits = pStart, start_logits_size = (nuint)(start?.Length ?? 0),
-                    end_logits = pEnd, end_logits_size = (nuint)(end?.Length ?? 0),
+                    last_hidden_state = pLast, last_hidden_state_size = (nuint)lastHidden.Length,
+                    hidden_states = pHidden, hidden_states_size = (nuint)hidden.Length,
+                    logits = pLogits, logits_size = (nuint)logits.Length,
+                    start_logits = pStart, start_logits_size = (nuint)start.Length,
+                    end_logits = pEnd, end_logits_size = (nuint)end.Length,
                 };
                 status = NativeMethods.deberta_context_eval(context, &batch, &outs);
             }

@@ -9,7 +9,8 @@ namespace DebertaGgml.Cli.Commands;
 /// `deberta tokenize &lt;model.gguf|spm.model|tokenizer.json&gt; --input texts.jsonl [--lower] [--split-punct]
 /// [--max-length N --truncation longest_first|only_first|only_second] [--stride N]`: reads JSON lines
 /// {"text": ..., "pair": ...} and writes one JSON line per input to stdout with tokens, input_ids,
-/// token_type_ids, special_tokens_mask and offsets (plus "overflowing" windows when --stride is given).
+/// token_type_ids, special_tokens_mask and offsets (plus "overflowing" windows when --stride is given). A line that
+/// cannot be read gets {"line": N, "error": ...} in its place, as the pipeline commands write it, and the others go on.
 /// </summary>
 internal static class TokenizeCommand
 {
@@ -47,29 +48,49 @@ internal static class TokenizeCommand
                 Stride = windowStride ?? 0,
                 ReturnOverflowing = windowStride is not null,
             };
-            Run(tokenizer, parse.GetValue(input)!, options, Console.OpenStandardOutput());
-            return 0;
+            int failed = Run(tokenizer, parse.GetValue(input)!, options, Console.OpenStandardOutput());
+            return failed > 0 ? CliRunner.Failed : 0;
         }));
         return command;
     }
 
-    internal static void Run(DebertaTokenizer tokenizer, string inputPath, EncodeOptions options, Stream output)
+    /// <returns>How many lines failed.</returns>
+    internal static int Run(DebertaTokenizer tokenizer, string inputPath, EncodeOptions options, Stream output)
     {
         using var reader = StdPaths.OpenText(inputPath);
         if (inputPath == StdPaths.Std) inputPath = "stdin";
         using var writer = new Utf8JsonWriter(output, WriterOptions);
-        int lineNumber = 0;
+        int lineNumber = 0, failed = 0;
         while (reader.ReadLine() is { } line)
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line)) continue;
-            var (text, pair) = ParseLine(line, inputPath, lineNumber);
-            WriteEncoding(writer, tokenizer.Encode(text, pair, options), includeOverflow: options.ReturnOverflowing);
+            TokenEncoding encoding;
+            try
+            {
+                var (text, pair) = ParseLine(line, inputPath, lineNumber);
+                encoding = tokenizer.Encode(text, pair, options);
+            }
+            catch (InvalidDataException e)
+            {
+                failed++;
+                Console.Error.WriteLine($"deberta tokenize: error: {e.Message}");
+                JsonSerializer.Serialize(writer, new ErrorLine(lineNumber, null, e.Message), CliJsonContext.Default.ErrorLine);
+                EndLine();
+                continue;
+            }
+            WriteEncoding(writer, encoding, includeOverflow: options.ReturnOverflowing);
+            EndLine();
+        }
+        output.Flush();
+        return failed;
+
+        void EndLine()
+        {
             writer.Flush();
             output.WriteByte((byte)'\n');
             writer.Reset();
         }
-        output.Flush();
     }
 
     private static (string Text, string? Pair) ParseLine(string line, string path, int lineNumber)

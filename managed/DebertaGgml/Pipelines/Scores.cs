@@ -7,13 +7,19 @@ internal static class Scores
     public static float[] Softmax(ReadOnlySpan<float> logits)
     {
         var result = new float[logits.Length];
-        if (logits.IsEmpty) return result;
+        Softmax(logits, result);
+        return result;
+    }
+
+    /// <inheritdoc cref="Softmax(ReadOnlySpan{float})"/>
+    public static void Softmax(ReadOnlySpan<float> logits, Span<float> result)
+    {
+        if (logits.IsEmpty) return;
         float max = float.NegativeInfinity;
         foreach (float x in logits) max = Math.Max(max, x);
         double sum = 0;
         for (int i = 0; i < logits.Length; i++) sum += Math.Exp(logits[i] - max);
         for (int i = 0; i < logits.Length; i++) result[i] = (float)(Math.Exp(logits[i] - max) / sum);
-        return result;
     }
 
     public static float Sigmoid(float x) => (float)(1.0 / (1.0 + Math.Exp(-x)));
@@ -21,8 +27,13 @@ internal static class Scores
     public static float[] Sigmoid(ReadOnlySpan<float> logits)
     {
         var result = new float[logits.Length];
-        for (int i = 0; i < logits.Length; i++) result[i] = Sigmoid(logits[i]);
+        Sigmoid(logits, result);
         return result;
+    }
+
+    public static void Sigmoid(ReadOnlySpan<float> logits, Span<float> result)
+    {
+        for (int i = 0; i < logits.Length; i++) result[i] = Sigmoid(logits[i]);
     }
 
     public static int ArgMax(ReadOnlySpan<float> values)
@@ -36,17 +47,26 @@ internal static class Scores
     /// <summary>Indices of the k largest values, best first; equal values keep index order.</summary>
     public static int[] TopK(ReadOnlySpan<float> values, int k)
     {
-        k = Math.Min(k, values.Length);
-        var best = new List<int>(k + 1);
+        var best = new int[Math.Min(k, values.Length)];
+        TopK(values, best);
+        return best;
+    }
+
+    /// <summary>Fills <paramref name="best"/> (k = its length, at most the values') with the indices of the k largest values.</summary>
+    public static void TopK(ReadOnlySpan<float> values, Span<int> best)
+    {
+        if (best.IsEmpty) return;
+        int count = 0;
         for (int i = 0; i < values.Length; i++)
         {
-            if (best.Count == k && values[i] <= values[best[^1]]) continue;
-            int at = best.Count;
+            if (count == best.Length && values[i] <= values[best[count - 1]]) continue;
+            int at = count;
             while (at > 0 && values[best[at - 1]] < values[i]) at--;
-            best.Insert(at, i);
-            if (best.Count > k) best.RemoveAt(best.Count - 1);
+            int moved = Math.Min(count, best.Length - 1) - at; // the entries after `at` shift right, the last one may fall off
+            best.Slice(at, moved).CopyTo(best[(at + 1)..]);
+            best[at] = i;
+            if (count < best.Length) count++;
         }
-        return [.. best];
     }
 
     /// <summary>Throws unless topK is null (all) or positive.</summary>

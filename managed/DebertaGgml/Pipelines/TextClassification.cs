@@ -46,7 +46,7 @@ public sealed partial class DebertaModel
     public ClassificationResult Classify(string text, ClassifyOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return ClassifyAll([(text, null)], options, cancellationToken)[0];
+        return ClassifyOne(text, null, options, cancellationToken);
     }
 
     /// <summary>Labels and scores for a sentence pair (e.g. an NLI premise and hypothesis).</summary>
@@ -54,7 +54,7 @@ public sealed partial class DebertaModel
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(pair);
-        return ClassifyAll([(text, pair)], options, cancellationToken)[0];
+        return ClassifyOne(text, pair, options, cancellationToken);
     }
 
     /// <summary>A batch of texts, evaluated in length-sorted batches; results in input order.</summary>
@@ -87,6 +87,30 @@ public sealed partial class DebertaModel
         return ClassifyAll(inputs.Select(i => (i.Text, i.Pair)).ToArray(), options, cancellationToken);
     }
 
+    [ThreadStatic] static GrowableArray<int>? t_ids, t_typeIds;
+
+    /// <summary>
+    /// One input: encoded into the thread's buffers and evaluated from them, so a call allocates only its result.
+    /// An input longer than the window takes the batch path, which truncates or refuses it as the options say.
+    /// </summary>
+    ClassificationResult ClassifyOne(string text, string? pair, ClassifyOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= DefaultClassifyOptions;
+        Scores.CheckTopK(options.TopK, nameof(options.TopK));
+        PipelineInputs.RequireHead(this, ModelHead.SequenceClassification, "Classify");
+        var ids = t_ids ??= new GrowableArray<int>();
+        var typeIds = t_typeIds ??= new GrowableArray<int>();
+        int length = Tokenizer.EncodeModelInput(text, pair, PipelineInputs.Window(this, options), ids, typeIds);
+        if (length < 0) return ClassifyAll([(text, pair)], options, cancellationToken)[0];
+        int labels = Info.NumLabels;
+        Span<float> logits = labels <= ClassificationPostProcessing.StackScores ? stackalloc float[labels] : new float[labels];
+        EvaluateLogits(ids.AsSpan(), typeIds.AsSpan(), logits, cancellationToken);
+        var function = ClassificationPostProcessing.Resolve(options.Function, Info.ProblemType, labels);
+        return new ClassificationResult(ClassificationPostProcessing.Score(logits, Info.Labels, function, options.TopK), Truncated: false);
+    }
+
+    static readonly ClassifyOptions DefaultClassifyOptions = new();
+
     IReadOnlyList<ClassificationResult> ClassifyAll(IReadOnlyList<(string Text, string? Pair)> inputs, ClassifyOptions? options, CancellationToken cancellationToken)
     {
         options ??= new ClassifyOptions();
@@ -114,14 +138,23 @@ internal static class ClassificationPostProcessing
         _ => ScoreFunction.Softmax,
     };
 
+    /// <summary>Logits up to this many are scored on the stack (a classifier's labels); more go to an array.</summary>
+    internal const int StackScores = 256;
+
     public static IReadOnlyList<LabelScore> Score(ReadOnlySpan<float> logits, IReadOnlyList<string> labels, ScoreFunction function, int? topK)
     {
-        float[] scores = function switch
+        Span<float> scores = logits.Length <= StackScores ? stackalloc float[logits.Length] : new float[logits.Length];
+        switch (function)
         {
-            ScoreFunction.Softmax => Scores.Softmax(logits),
-            ScoreFunction.Sigmoid => Scores.Sigmoid(logits),
-            _ => logits.ToArray(),
-        };
-        return Scores.TopK(scores, topK ?? scores.Length).Select(i => new LabelScore(labels[i], i, scores[i])).ToArray();
+            case ScoreFunction.Softmax: Scores.Softmax(logits, scores); break;
+            case ScoreFunction.Sigmoid: Scores.Sigmoid(logits, scores); break;
+            default: logits.CopyTo(scores); break;
+        }
+        int k = Math.Min(topK ?? scores.Length, scores.Length);
+        Span<int> best = k <= StackScores ? stackalloc int[k] : new int[k];
+        Scores.TopK(scores, best);
+        var result = new LabelScore[k];
+        for (int r = 0; r < k; r++) result[r] = new LabelScore(labels[best[r]], best[r], scores[best[r]]);
+        return result;
     }
 }

@@ -141,6 +141,43 @@ public sealed class DebertaTokenizer
         return ids;
     }
 
+    [ThreadStatic] private static TokenSink? t_firstIds, t_secondIds;
+
+    /// <summary>
+    /// [CLS] text [SEP] (pair [SEP]) as ids and type ids into the caller's reusable arrays, allocating nothing once
+    /// the thread's buffers have grown: the model pipelines' one-input path.
+    /// </summary>
+    /// <returns>The length, or -1 when it would exceed <paramref name="maxLength"/> (nothing is truncated here).</returns>
+    internal int EncodeModelInput(string text, string? pair, int maxLength, GrowableArray<int> ids, GrowableArray<int> typeIds)
+    {
+        var first = t_firstIds ??= new TokenSink(withTokens: false, withOffsets: false);
+        first.Clear();
+        _pipeline.Encode(text, first);
+        TokenSink? second = null;
+        if (pair is not null)
+        {
+            second = t_secondIds ??= new TokenSink(withTokens: false, withOffsets: false);
+            second.Clear();
+            _pipeline.Encode(pair, second);
+        }
+        int length = first.Count + 2 + (second is null ? 0 : second.Count + 1);
+        if (length > maxLength) return -1;
+        var idSpan = ids.Resize(length).AsSpan(0, length);
+        var typeSpan = typeIds.Resize(length).AsSpan(0, length);
+        idSpan[0] = Data.ClsId;
+        CollectionsMarshal.AsSpan(first.Ids).CopyTo(idSpan[1..]);
+        int position = 1 + first.Count;
+        idSpan[position++] = Data.SepId;
+        typeSpan[..position].Clear();
+        if (second is not null)
+        {
+            CollectionsMarshal.AsSpan(second.Ids).CopyTo(idSpan[position..]);
+            idSpan[^1] = Data.SepId;
+            typeSpan[position..].Fill(1);
+        }
+        return length;
+    }
+
     /// <summary>Encodes texts (and optional pairs, same count) and pads them as <see cref="EncodeOptions.Padding"/> says.</summary>
     public IReadOnlyList<TokenEncoding> EncodeBatch(IReadOnlyList<string> texts, IReadOnlyList<string?>? pairs = null, EncodeOptions? options = null)
     {

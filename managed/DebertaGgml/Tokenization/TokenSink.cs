@@ -18,6 +18,14 @@ internal sealed class TokenSink(bool withTokens, bool withOffsets = true, int ex
     }
 
     public int Count => Ids.Count;
+
+    /// <summary>Empties the sink for the next text, keeping its capacity.</summary>
+    public void Clear()
+    {
+        Ids.Clear();
+        Offsets?.Clear();
+        Tokens?.Clear();
+    }
 }
 
 /// <summary>Turns one text into tokens (no [CLS]/[SEP]); each tokenizer source has its own pipeline.</summary>

@@ -94,6 +94,16 @@ public sealed class CliBehaviourTests : IDisposable
             Assert.Contains("no model", AssertUsageError(CliProcess.Run([command, .. extra]), command));
         }
         Assert.Contains("no model: pass -m/--model", AssertUsageError(CliProcess.Run(["ner", "text"]), "ner"));
+
+        string f32 = model;
+        string byArgument = _temp.File("q-arg.gguf"), byOption = _temp.File("q-opt.gguf");
+        var quantized = CliProcess.Run(["quantize", f32, byArgument, "q8_0"]);
+        Assert.True(quantized.ExitCode == 0, quantized.StdErr);
+        quantized = CliProcess.Run(["quantize", "-m", f32, byOption, "q8_0"]);
+        Assert.True(quantized.ExitCode == 0, quantized.StdErr);
+        Assert.Equal(File.ReadAllBytes(byArgument), File.ReadAllBytes(byOption));
+        Assert.Contains("given twice", AssertUsageError(CliProcess.Run(["quantize", f32, "-m", f32, _temp.File("x.gguf"), "q8_0"]), "quantize"));
+        Assert.Contains("expected input.gguf output.gguf TYPE", AssertUsageError(CliProcess.Run(["quantize", _temp.File("x.gguf"), "q8_0"]), "quantize"));
     }
 
     // Item 3: stdin as text or JSON lines, streamed, a bad line reported without ending the job.

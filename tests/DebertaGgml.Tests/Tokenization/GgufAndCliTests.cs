@@ -92,13 +92,22 @@ public class GgufAndCliTests : IDisposable
     }
 
     [Fact]
-    public void Cli_reports_the_line_of_bad_input()
+    public void Cli_reports_the_line_of_bad_input_and_goes_on()
     {
         string input = Path.Combine(_dir, "bad.jsonl");
-        File.WriteAllLines(input, ["{\"text\": \"fine\"}", "{\"pair\": \"no text\"}"]);
+        File.WriteAllLines(input, ["{\"text\": \"fine\"}", "{\"pair\": \"no text\"}", "not json", "{\"text\": \"also fine\"}"]);
         var tokenizer = DebertaTokenizer.FromSentencePiece(FixturePath("tokenizer", "spm.model"));
-        var error = Assert.Throws<InvalidDataException>(() => TokenizeCommand.Run(tokenizer, input, new EncodeOptions(), new MemoryStream()));
-        Assert.Contains("bad.jsonl:2", error.Message);
+        using var output = new MemoryStream();
+        Assert.Equal(2, TokenizeCommand.Run(tokenizer, input, new EncodeOptions(), output));
+        var lines = System.Text.Encoding.UTF8.GetString(output.ToArray()).Split('\n', StringSplitOptions.RemoveEmptyEntries)
+            .Select(l => JsonDocument.Parse(l).RootElement.Clone()).ToList();
+        Assert.Equal(4, lines.Count);
+        Assert.Equal(tokenizer.Encode("fine").Ids, lines[0].GetProperty("input_ids").EnumerateArray().Select(e => e.GetInt32()));
+        Assert.Equal(2, lines[1].GetProperty("line").GetInt32());
+        Assert.Contains("bad.jsonl:2", lines[1].GetProperty("error").GetString());
+        Assert.Equal(3, lines[2].GetProperty("line").GetInt32());
+        Assert.Contains("not valid JSON", lines[2].GetProperty("error").GetString());
+        Assert.Equal(tokenizer.Encode("also fine").Ids, lines[3].GetProperty("input_ids").EnumerateArray().Select(e => e.GetInt32()));
     }
 
     private List<JsonElement> RunCli(DebertaTokenizer tokenizer, IEnumerable<(string Text, string? Pair)> inputs, EncodeOptions options)
