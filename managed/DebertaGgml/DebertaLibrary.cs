@@ -33,8 +33,8 @@ public sealed record LibraryInfo(
     bool PrintMembers(System.Text.StringBuilder builder)
     {
         builder.Append($"LibraryVersion = {LibraryVersion}, GgmlVersion = {GgmlVersion}, GgmlCommit = {GgmlCommit}, ");
-        builder.Append($"CpuVariant = {CpuVariant}, CpuVariantReason = {CpuVariantReason}, CpuFeatures = [{string.Join(", ", CpuFeatures)}], ");
-        builder.Append($"LibraryPath = {LibraryPath}, Devices = [{string.Join(", ", Devices.Select(d => d.Name))}]");
+        builder.Append($"CpuVariant = {CpuVariant}, CpuVariantReason = {CpuVariantReason}, CpuFeatures = {RecordText.List(CpuFeatures)}, ");
+        builder.Append($"LibraryPath = {LibraryPath}, Devices = {RecordText.List(Devices.Select(d => d.Name))}");
         return true;
     }
 }

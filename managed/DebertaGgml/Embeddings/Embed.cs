@@ -22,7 +22,15 @@ public sealed record EmbedOptions : PipelineOptions
 }
 
 /// <summary>A text's vector of HiddenSize floats; Truncated when the text was cut to the model's window first.</summary>
-public sealed record EmbeddingResult(float[] Vector, bool Truncated);
+public sealed record EmbeddingResult(float[] Vector, bool Truncated)
+{
+    // A vector has hundreds of values: its size says more in a log line than its numbers.
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Vector = float[{Vector.Length}], Truncated = {Truncated}");
+        return true;
+    }
+}
 
 public sealed partial class DebertaModel
 {

@@ -14,7 +14,14 @@ public sealed record FillMaskOptions : PipelineOptions
 public sealed record FillMaskCandidate(string Token, int TokenId, float Score, string Sequence);
 
 /// <summary>One candidate list per [MASK], in text order.</summary>
-public sealed record FillMaskResult(IReadOnlyList<IReadOnlyList<FillMaskCandidate>> Masks, bool Truncated);
+public sealed record FillMaskResult(IReadOnlyList<IReadOnlyList<FillMaskCandidate>> Masks, bool Truncated)
+{
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Masks = {RecordText.List(Masks)}, Truncated = {Truncated}");
+        return true;
+    }
+}
 
 public sealed partial class DebertaModel
 {

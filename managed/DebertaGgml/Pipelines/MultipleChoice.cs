@@ -11,6 +11,12 @@ public sealed record ChoiceResult(IReadOnlyList<ChoiceScore> Choices, bool Trunc
 {
     /// <summary>The highest-scoring choice (the first of equals).</summary>
     [System.Text.Json.Serialization.JsonIgnore] public ChoiceScore Best => Choices.MaxBy(c => c.Score)!;
+
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Choices = {RecordText.List(Choices)}, Truncated = {Truncated}");
+        return true;
+    }
 }
 
 public sealed partial class DebertaModel

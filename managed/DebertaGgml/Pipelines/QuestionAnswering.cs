@@ -28,6 +28,12 @@ public sealed record QuestionAnsweringResult(IReadOnlyList<Answer> Answers)
 {
     /// <summary>The best answer.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public Answer Best => Answers[0];
+
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Answers = {RecordText.List(Answers)}");
+        return true;
+    }
 }
 
 public sealed partial class DebertaModel

@@ -38,6 +38,12 @@ public sealed record ClassificationResult(IReadOnlyList<LabelScore> Scores, bool
 {
     /// <summary>The highest-scoring label.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public LabelScore Top => Scores[0];
+
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Scores = {RecordText.List(Scores)}, Truncated = {Truncated}");
+        return true;
+    }
 }
 
 public sealed partial class DebertaModel

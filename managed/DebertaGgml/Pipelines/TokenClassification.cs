@@ -41,7 +41,14 @@ public sealed record EntityOptions : PipelineOptions
 public sealed record Entity(string Label, float Score, string Word, int Start, int End, int? TokenIndex = null);
 
 /// <summary>The entities of one text and whether it was truncated.</summary>
-public sealed record EntityResult(IReadOnlyList<Entity> Entities, bool Truncated);
+public sealed record EntityResult(IReadOnlyList<Entity> Entities, bool Truncated)
+{
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Entities = {RecordText.List(Entities)}, Truncated = {Truncated}");
+        return true;
+    }
+}
 
 public sealed partial class DebertaModel
 {

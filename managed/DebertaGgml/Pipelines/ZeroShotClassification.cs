@@ -17,6 +17,12 @@ public sealed record ZeroShotResult(string Sequence, IReadOnlyList<LabelScore> S
 {
     /// <summary>The highest-scoring label.</summary>
     [System.Text.Json.Serialization.JsonIgnore] public LabelScore Top => Scores[0];
+
+    bool PrintMembers(System.Text.StringBuilder builder)
+    {
+        builder.Append($"Sequence = {Sequence}, Scores = {RecordText.List(Scores)}, Truncated = {Truncated}");
+        return true;
+    }
 }
 
 public sealed partial class DebertaModel
