@@ -218,6 +218,10 @@ DEBERTA_API size_t deberta_model_output_size(const deberta_model * model, int32_
 DEBERTA_API const char * deberta_head_name(int32_t head);
 /* The index-th metadata key of the format ("deberta-v2.block_count"); NULL past the last. */
 DEBERTA_API const char * deberta_gguf_key(int32_t index);
+/* The index-th tensor name of the format, "%d" standing for the layer in per-layer names ("token_embd.weight",
+   "blk.%d.attn_q.weight"); NULL past the last. Which tensors a file holds, and their shapes, follow from its
+   metadata (docs/gguf.md). */
+DEBERTA_API const char * deberta_tensor_name(int32_t index);
 
 /* ---- inference context ---------------------------------------------------------------------- */
 
