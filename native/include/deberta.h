@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
+#if defined(_WIN32) && defined(DEBERTA_BUILD)
 #define DEBERTA_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define DEBERTA_API __declspec(dllimport)
 #else
 #define DEBERTA_API __attribute__((visibility("default")))
 #endif

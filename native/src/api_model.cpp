@@ -91,8 +91,8 @@ const char * deberta_tensor_name(int32_t index) {
 deberta_context_params deberta_context_default_params(void) {
     deberta_context_params p{};
     p.n_threads = 0;
-    p.max_batch = 8;
-    p.max_tokens = 512;
+    p.max_batch = default_max_batch;
+    p.max_tokens = default_max_tokens;
     return p;
 }
 

@@ -14,8 +14,9 @@ struct bound_tensor {
     const gguf_tensor_info * info;
 };
 
-// Creates m.w's tensors in m.ctx_weights (no data yet), in file order; throws gguf_error naming a missing
-// tensor or a wrong shape. Returns the bound tensors (aliases once).
+// Creates m.w's tensors in m.ctx_weights (no data yet), in the table's order; throws gguf_error naming a missing
+// tensor or a wrong shape. Returns the tensors to read from the file; the aliases (share_att_key's position
+// projections, a decoder tied to the word embeddings) are not among them.
 std::vector<bound_tensor> bind_weights(deberta_model & m, const gguf_file & file);
 
 } // namespace deberta

@@ -75,8 +75,9 @@ void place_repacked(deberta_model & m) {
 
 // Places tensors straight into the file mapping where the bytes can be used as they are (CPU only).
 void map_tensors(deberta_model & m, const gguf_file & file, const std::vector<bound_tensor> & bound) {
-    // ggml's CPU buffers want 32-byte aligned data; the mapping is page aligned.
-    if (ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU || file.alignment() < 32) return;
+    // ggml's CPU buffers want aligned data; the mapping is page aligned.
+    constexpr uint64_t cpu_buffer_alignment = 32;
+    if (ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU || file.alignment() < cpu_buffer_alignment) return;
     m.mapping = mapped_file::open(file.path(), file.file_size());
     if (!m.mapping) {
         log(DEBERTA_LOG_WARN, file.path() + ": cannot map the file, reading it instead");
