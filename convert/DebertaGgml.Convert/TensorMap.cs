@@ -27,6 +27,8 @@ public sealed record TensorMapping(string GgufName, string HfName, long[] Dimens
 /// <summary>
 /// HF DeBERTa-v2 parameter names to the GGUF names of docs/gguf.md, with the shape the config implies for each.
 /// Only tensors the config calls for are listed, so a missing one is an error and an extra one is reported as unused.
+/// The GGUF names, shapes and conditions are those of the loader's table (native/src/arch.cpp); ModelFormatTests holds
+/// this copy to it.
 /// </summary>
 public static class TensorMap
 {

@@ -15,8 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if defined(_WIN32)
+#if defined(_WIN32) && defined(DEBERTA_BUILD)
 #define DEBERTA_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define DEBERTA_API __declspec(dllimport)
 #else
 #define DEBERTA_API __attribute__((visibility("default")))
 #endif
@@ -218,6 +220,10 @@ DEBERTA_API size_t deberta_model_output_size(const deberta_model * model, int32_
 DEBERTA_API const char * deberta_head_name(int32_t head);
 /* The index-th metadata key of the format ("deberta-v2.block_count"); NULL past the last. */
 DEBERTA_API const char * deberta_gguf_key(int32_t index);
+/* The index-th tensor name of the format, "%d" standing for the layer in per-layer names ("token_embd.weight",
+   "blk.%d.attn_q.weight"); NULL past the last. Which tensors a file holds, and their shapes, follow from its
+   metadata (docs/gguf.md). */
+DEBERTA_API const char * deberta_tensor_name(int32_t index);
 
 /* ---- inference context ---------------------------------------------------------------------- */
 

@@ -68,8 +68,10 @@ deberta_status deberta_selftest_weight_product(int32_t type, const void * w, siz
         DEBERTA_CHECK_ARG(w && x && out, "w, x and out must not be NULL");
         DEBERTA_CHECK_ARG(type == DEBERTA_TYPE_F32 || type == DEBERTA_TYPE_BF16 || type == DEBERTA_TYPE_Q8_0,
                           "type must be F32, BF16 or Q8_0");
-        DEBERTA_CHECK_ARG(m > 0 && n > 0 && k > 0 && m <= 4096 && n <= 4096 && k <= 4096, "m, n and k must be in 1..4096");
-        DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= 512, "n_threads must be in 1..512");
+        DEBERTA_CHECK_ARG(m > 0 && n > 0 && k > 0 && m <= selftest_max_dim && n <= selftest_max_dim && k <= selftest_max_dim,
+                          "m, n and k must be in 1.." + std::to_string(selftest_max_dim));
+        DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= selftest_max_threads,
+                          "n_threads must be in 1.." + std::to_string(selftest_max_threads));
         DEBERTA_CHECK_ARG(own_kernels == 0 || own_kernels == 1, "own_kernels must be 0 or 1");
         const size_t row_size = deberta_type_row_size(type, k);
         DEBERTA_CHECK_ARG(row_size > 0, "k must be a multiple of the type's block size");

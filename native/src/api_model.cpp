@@ -84,11 +84,15 @@ const char * deberta_gguf_key(int32_t index) {
     return index >= 0 && (size_t) index < keys.size() ? keys[(size_t) index].c_str() : nullptr;
 }
 
+const char * deberta_tensor_name(int32_t index) {
+    return index >= 0 && (size_t) index < arch::tensor_count ? arch::tensors[index].name : nullptr;
+}
+
 deberta_context_params deberta_context_default_params(void) {
     deberta_context_params p{};
     p.n_threads = 0;
-    p.max_batch = 8;
-    p.max_tokens = 512;
+    p.max_batch = default_max_batch;
+    p.max_tokens = default_max_tokens;
     return p;
 }
 

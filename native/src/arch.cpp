@@ -2,6 +2,7 @@
 
 #include "deberta.h"
 #include "errors.h"
+#include "hparams.h"
 
 #include <algorithm>
 #include <cctype>
@@ -94,6 +95,140 @@ bool normalizes_relative_embeddings(const std::string & norm_rel_ebd) {
 int64_t attention_span(int64_t position_buckets, int64_t max_relative_positions, int64_t max_position_embeddings) {
     if (position_buckets > 0) return position_buckets;
     return max_relative_positions < 1 ? max_position_embeddings : max_relative_positions;
+}
+
+namespace {
+
+constexpr dim H = dim::hidden, E = dim::embedding, I = dim::intermediate, V = dim::vocab;
+
+} // namespace
+
+const tensor_spec tensors[] = {
+    {tensor::token_embd, "token_embd.weight", scope::model, when::always, false, 2, {E, V}},
+    {tensor::position_embd, "position_embd.weight", scope::model, when::position_biased_input, false, 2, {E, dim::positions}},
+    {tensor::token_types, "token_types.weight", scope::model, when::token_types, false, 2, {E, dim::token_types}},
+    {tensor::embd_proj, "embd_proj.weight", scope::model, when::embedding_projection, false, 2, {E, H}},
+    {tensor::embd_norm_w, "token_embd_norm.weight", scope::model, when::always, false, 1, {H}},
+    {tensor::embd_norm_b, "token_embd_norm.bias", scope::model, when::always, false, 1, {H}},
+    {tensor::rel_embd, "rel_embd.weight", scope::model, when::relative_attention, false, 2, {H, dim::relative_rows}},
+    {tensor::rel_norm_w, "rel_embd_norm.weight", scope::model, when::norm_rel_ebd, false, 1, {H}},
+    {tensor::rel_norm_b, "rel_embd_norm.bias", scope::model, when::norm_rel_ebd, false, 1, {H}},
+    {tensor::conv_w, "enc_conv.weight", scope::model, when::conv, false, 3, {dim::conv_kernel, H, H}},
+    {tensor::conv_b, "enc_conv.bias", scope::model, when::conv, false, 1, {H}},
+    {tensor::conv_norm_w, "enc_conv_norm.weight", scope::model, when::conv, false, 1, {H}},
+    {tensor::conv_norm_b, "enc_conv_norm.bias", scope::model, when::conv, false, 1, {H}},
+
+    {tensor::q_w, "blk.%d.attn_q.weight", scope::layer, when::always, false, 2, {H, H}},
+    {tensor::q_b, "blk.%d.attn_q.bias", scope::layer, when::always, false, 1, {H}},
+    {tensor::k_w, "blk.%d.attn_k.weight", scope::layer, when::always, false, 2, {H, H}},
+    {tensor::k_b, "blk.%d.attn_k.bias", scope::layer, when::always, false, 1, {H}},
+    {tensor::v_w, "blk.%d.attn_v.weight", scope::layer, when::always, false, 2, {H, H}},
+    {tensor::v_b, "blk.%d.attn_v.bias", scope::layer, when::always, false, 1, {H}},
+    {tensor::pos_k_w, "blk.%d.attn_pos_k.weight", scope::layer, when::separate_pos_key, false, 2, {H, H}},
+    {tensor::pos_k_b, "blk.%d.attn_pos_k.bias", scope::layer, when::separate_pos_key, false, 1, {H}},
+    {tensor::pos_q_w, "blk.%d.attn_pos_q.weight", scope::layer, when::separate_pos_query, false, 2, {H, H}},
+    {tensor::pos_q_b, "blk.%d.attn_pos_q.bias", scope::layer, when::separate_pos_query, false, 1, {H}},
+    {tensor::attn_out_w, "blk.%d.attn_output.weight", scope::layer, when::always, false, 2, {H, H}},
+    {tensor::attn_out_b, "blk.%d.attn_output.bias", scope::layer, when::always, false, 1, {H}},
+    {tensor::attn_norm_w, "blk.%d.attn_output_norm.weight", scope::layer, when::always, false, 1, {H}},
+    {tensor::attn_norm_b, "blk.%d.attn_output_norm.bias", scope::layer, when::always, false, 1, {H}},
+    {tensor::ffn_up_w, "blk.%d.ffn_up.weight", scope::layer, when::always, false, 2, {H, I}},
+    {tensor::ffn_up_b, "blk.%d.ffn_up.bias", scope::layer, when::always, false, 1, {I}},
+    {tensor::ffn_down_w, "blk.%d.ffn_down.weight", scope::layer, when::always, false, 2, {I, H}},
+    {tensor::ffn_down_b, "blk.%d.ffn_down.bias", scope::layer, when::always, false, 1, {H}},
+    {tensor::out_norm_w, "blk.%d.layer_output_norm.weight", scope::layer, when::always, false, 1, {H}},
+    {tensor::out_norm_b, "blk.%d.layer_output_norm.bias", scope::layer, when::always, false, 1, {H}},
+
+    // HF's ContextPooler is Linear(pooler_hidden_size, pooler_hidden_size) on the hidden state; the loader requires
+    // pooler_hidden_size == hidden_size.
+    {tensor::pooler_w, "cls.weight", scope::head, when::pooler, false, 2, {H, H}},
+    {tensor::pooler_b, "cls.bias", scope::head, when::pooler, false, 1, {H}},
+    {tensor::cls_w, "cls.output.weight", scope::head, when::classifier, false, 2, {H, dim::labels}},
+    {tensor::cls_b, "cls.output.bias", scope::head, when::classifier, false, 1, {dim::labels}},
+    {tensor::mlm_dense_w, "mlm.dense.weight", scope::head, when::masked_lm, false, 2, {H, dim::mlm_width}},
+    {tensor::mlm_dense_b, "mlm.dense.bias", scope::head, when::masked_lm, false, 1, {dim::mlm_width}},
+    {tensor::mlm_norm_w, "mlm.norm.weight", scope::head, when::masked_lm, false, 1, {dim::mlm_width}},
+    {tensor::mlm_norm_b, "mlm.norm.bias", scope::head, when::masked_lm, false, 1, {dim::mlm_width}},
+    {tensor::mlm_out_b, "mlm.output.bias", scope::head, when::masked_lm, false, 1, {V}},
+    {tensor::mlm_out_w, "mlm.output.weight", scope::head, when::masked_lm, true, 2, {dim::mlm_width, V}},
+};
+const size_t tensor_count = sizeof(tensors) / sizeof(tensors[0]);
+
+const tensor_spec & spec(tensor id) {
+    for (const auto & t : tensors) {
+        if (t.id == id) return t;
+    }
+    fail(DEBERTA_STATUS_INTERNAL_ERROR, "tensor " + std::to_string((int) id) + " is not in the format table");
+}
+
+const char * tensor_name(tensor id) {
+    const tensor_spec & t = spec(id);
+    if (t.where == scope::layer) fail(DEBERTA_STATUS_INTERNAL_ERROR, std::string("tensor '") + t.name + "' is per layer");
+    return t.name;
+}
+
+namespace {
+
+bool holds(const hparams & hp, when present) {
+    const bool separate_positions = hp.relative_attention && !hp.share_att_key;
+    switch (present) {
+        case when::always: return true;
+        case when::position_biased_input: return hp.position_biased_input;
+        case when::token_types: return hp.type_vocab_size > 0;
+        case when::embedding_projection: return hp.embedding_size != hp.hidden_size;
+        case when::relative_attention: return hp.relative_attention;
+        case when::norm_rel_ebd: return hp.norm_rel_ebd;
+        case when::conv: return hp.conv_kernel_size > 0;
+        case when::separate_pos_key: return separate_positions && hp.c2p;
+        case when::separate_pos_query: return separate_positions && hp.p2c;
+        case when::pooler: return hp.head == DEBERTA_HEAD_SEQUENCE_CLASSIFICATION || hp.head == DEBERTA_HEAD_MULTIPLE_CHOICE;
+        case when::classifier:
+            return hp.head == DEBERTA_HEAD_SEQUENCE_CLASSIFICATION || hp.head == DEBERTA_HEAD_MULTIPLE_CHOICE ||
+                   hp.head == DEBERTA_HEAD_TOKEN_CLASSIFICATION || hp.head == DEBERTA_HEAD_QUESTION_ANSWERING;
+        case when::masked_lm: return hp.head == DEBERTA_HEAD_MASKED_LM;
+    }
+    return false;
+}
+
+int64_t size_of(const hparams & hp, dim d) {
+    switch (d) {
+        case dim::hidden: return hp.hidden_size;
+        case dim::embedding: return hp.embedding_size;
+        case dim::intermediate: return hp.intermediate_size;
+        case dim::vocab: return hp.vocab_size;
+        case dim::positions: return hp.max_position_embeddings;
+        case dim::token_types: return hp.type_vocab_size;
+        case dim::relative_rows: return 2 * hp.att_span;
+        case dim::conv_kernel: return hp.conv_kernel_size;
+        case dim::labels: return hp.num_labels;
+        case dim::mlm_width: return hp.mlm_width;
+    }
+    return 0;
+}
+
+void add_expected(std::vector<expected_tensor> & list, const hparams & hp, const tensor_spec & t, int64_t layer) {
+    expected_tensor e{&t, layer, t.name, {}};
+    if (t.where == scope::layer) {
+        const size_t at = e.name.find("%d");
+        e.name.replace(at, 2, std::to_string(layer));
+    }
+    for (int d = 0; d < t.n_dims; ++d) e.shape.push_back(size_of(hp, t.shape[d]));
+    list.push_back(std::move(e));
+}
+
+} // namespace
+
+std::vector<expected_tensor> expected_tensors(const hparams & hp) {
+    std::vector<expected_tensor> list;
+    const auto add = [&](scope where, int64_t layer) {
+        for (const auto & t : tensors) {
+            if (t.where == where && holds(hp, t.present)) add_expected(list, hp, t, layer);
+        }
+    };
+    add(scope::model, -1);
+    for (int64_t il = 0; il < hp.n_layers; ++il) add(scope::layer, il);
+    add(scope::head, -1);
+    return list;
 }
 
 } // namespace deberta::arch

@@ -1,17 +1,14 @@
 #include "context.h"
 
 #include "compute.h"
-
 #include "device_choice.h"
 #include "errors.h"
 #include "ggml_runtime.h"
 #include "platform.h"
 
 #include <algorithm>
-#include <cmath>
 #include <cstring>
 #include <string>
-#include <thread>
 
 namespace deberta {
 
@@ -21,13 +18,11 @@ namespace {
 // softmax (as HF's finfo.min fill does) instead of NaN.
 constexpr float masked_score = -1e30f;
 
+constexpr double bytes_per_gib = 1 << 30;
+
 bool cpu_abort_requested(void * data) {
     return static_cast<std::atomic<bool> *>(data)->load(std::memory_order_relaxed);
 }
-
-} // namespace
-
-namespace {
 
 void build_cached_graph(deberta_context & c, const graph_shape & shape) {
     if (c.ctx_graph) ggml_free(c.ctx_graph);
@@ -136,8 +131,9 @@ int threads_for(const deberta_context & c, int64_t S, int64_t T) {
 
 std::unique_ptr<deberta_context> create_context(const deberta_model & model, const deberta_context_params & params) {
     const hparams & hp = model.hp;
-    DEBERTA_CHECK_ARG(params.n_threads <= 1024, "n_threads must be at most 1024");
-    DEBERTA_CHECK_ARG(params.max_batch > 0 && params.max_batch <= 65536, "max_batch must be in 1..65536");
+    DEBERTA_CHECK_ARG(params.n_threads <= max_threads, "n_threads must be at most " + std::to_string(max_threads));
+    DEBERTA_CHECK_ARG(params.max_batch > 0 && params.max_batch <= max_batch,
+                      "max_batch must be in 1.." + std::to_string(max_batch));
     DEBERTA_CHECK_ARG(params.max_tokens > 0, "max_tokens must be positive");
     auto c = std::make_unique<deberta_context>();
     c->model = &model;
@@ -148,8 +144,8 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     const double needed = compute_bytes_bound(hp, c->max_seqs, c->max_tokens), available = physical_memory_bytes();
     if (available > 0 && needed > available) {
         fail(DEBERTA_STATUS_OUT_OF_MEMORY, std::to_string(c->max_seqs) + " sequences of " + std::to_string(c->max_tokens) +
-             " tokens need about " + std::to_string((long long) (needed / (1 << 30))) + " GiB of compute buffers; this machine has " +
-             std::to_string((long long) (available / (1 << 30))) + " GiB: lower max_batch or max_tokens");
+             " tokens need about " + std::to_string((long long) (needed / bytes_per_gib)) + " GiB of compute buffers; this machine has " +
+             std::to_string((long long) (available / bytes_per_gib)) + " GiB: lower max_batch or max_tokens");
     }
     const size_t nodes = graph_size(hp);
     c->arena.resize(ggml_tensor_overhead() * nodes + ggml_graph_overhead_custom(nodes, false));
@@ -164,17 +160,25 @@ std::unique_ptr<deberta_context> create_context(const deberta_model & model, con
     return c;
 }
 
-void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & out) {
-    const deberta_model & m = *c.model;
-    const hparams & hp = m.hp;
-    c.cancel_requested.store(false);
+namespace {
 
+// One evaluation's shape: S sequences (B*C) of T tokens, run as a graph of Tp >= T tokens.
+struct eval_shape {
+    int64_t S = 0, T = 0, Tp = 0;
+    bool qa = false;        // start/end logits instead of logits
+    bool want_head = false; // the caller asked for the head's output
+};
+
+// Checks the batch against the model and the context, and the output buffers against the sizes they need, before
+// anything is computed.
+eval_shape validate(const deberta_context & c, const deberta_batch & batch, const deberta_outputs & out) {
+    const hparams & hp = c.model->hp;
     DEBERTA_CHECK_ARG(batch.input_ids && batch.attention_mask, "batch.input_ids and batch.attention_mask are required");
     DEBERTA_CHECK_ARG(batch.n_batch > 0 && batch.n_tokens > 0 && batch.n_choices > 0,
                       "n_batch, n_choices and n_tokens must be positive");
     DEBERTA_CHECK_ARG(batch.n_choices == 1 || hp.head == DEBERTA_HEAD_MULTIPLE_CHOICE,
                       "n_choices must be 1 unless the model is a multiple-choice model");
-    const int64_t B = batch.n_batch, C = batch.n_choices, T = batch.n_tokens, S = B * C, H = hp.hidden_size;
+    const int64_t B = batch.n_batch, C = batch.n_choices, T = batch.n_tokens, S = B * C;
     if (T > hp.max_sequence_length) {
         fail(DEBERTA_STATUS_INVALID_ARGUMENT, "sequence of " + std::to_string(T) + " tokens exceeds the model's limit of " +
              std::to_string(hp.max_sequence_length) + (hp.position_biased_input ? " (max_position_embeddings)" : ""));
@@ -201,9 +205,14 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
         }
     }
 
-    // Which outputs, and their sizes.
-    const bool qa = hp.head == DEBERTA_HEAD_QUESTION_ANSWERING;
-    const bool want_head = qa ? (out.start_logits || out.end_logits) : out.logits != nullptr;
+    eval_shape e;
+    e.S = S;
+    e.T = T;
+    // The graph runs on Tp >= T tokens; the extra positions are padding (id 0, mask 0), which real tokens never
+    // attend to, so their outputs do not change.
+    e.Tp = bucketed_tokens(T, c.max_tokens);
+    e.qa = hp.head == DEBERTA_HEAD_QUESTION_ANSWERING;
+    e.want_head = e.qa ? (out.start_logits || out.end_logits) : out.logits != nullptr;
     const struct { const float * buffer; size_t size; deberta_output output; const char * name; } requested[] = {
         {out.last_hidden_state, out.last_hidden_state_size, DEBERTA_OUTPUT_LAST_HIDDEN_STATE, "last_hidden_state"},
         {out.hidden_states, out.hidden_states_size, DEBERTA_OUTPUT_HIDDEN_STATES, "hidden_states"},
@@ -217,26 +226,29 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
         if (needed == 0) fail(DEBERTA_STATUS_INVALID_ARGUMENT, "the requested logits do not exist for this model's head");
         checked_size(r.size, needed, r.name);
     }
+    return e;
+}
 
-    // The graph runs on Tp >= T tokens; the extra positions are padding (id 0, mask 0), which real tokens never
-    // attend to, so their outputs do not change.
-    const int64_t Tp = bucketed_tokens(T, c.max_tokens);
-    const size_t np = (size_t) (S * Tp);
-    const graph_shape shape{S, Tp, out.hidden_states != nullptr, want_head};
-    ggml_backend_sched_t sched = c.backends->sched();
+// Makes the cached graph the one of shape, allocated in the compute buffers: a repeated shape does neither.
+void ensure_graph(deberta_context & c, const graph_shape & shape) {
     if (!(shape == c.shape)) {
         build_cached_graph(c, shape);
         plan_cached_graph(c);
     }
     if (!c.graph_allocated) {
+        ggml_backend_sched_t sched = c.backends->sched();
         ggml_backend_sched_reset(sched);
         require(ggml_backend_sched_alloc_graph(sched, c.graph), DEBERTA_STATUS_OUT_OF_MEMORY, "cannot allocate the graph");
-        log_graph_placement(sched, c.graph, m.device);
+        log_graph_placement(sched, c.graph, c.model->device);
         c.graph_allocated = true;
         ++c.counters.graph_allocs;
     }
+}
 
-    // Inputs, staged at [S, Tp] (the vectors only grow, so a repeated shape does not allocate).
+// Uploads the inputs, staged at [S, Tp] (the vectors only grow, so a repeated shape does not allocate).
+void set_inputs(deberta_context & c, const deberta_batch & batch, const eval_shape & e) {
+    const int64_t S = e.S, T = e.T, Tp = e.Tp;
+    const size_t np = (size_t) (S * Tp);
     const auto stage = [&](std::vector<int32_t> & dst, const int32_t * src) {
         dst.assign(np, 0);
         if (src) {
@@ -273,37 +285,56 @@ void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & ou
         if (c.io.rel_c2p) ggml_backend_tensor_set(c.io.rel_c2p, c.rel_c2p.data(), 0, c.rel_c2p.size() * sizeof(int32_t));
         if (c.io.rel_p2c) ggml_backend_tensor_set(c.io.rel_p2c, c.rel_p2c.data(), 0, c.rel_p2c.size() * sizeof(int32_t));
     }
+}
 
-    runtime().cpu.set_n_threads(c.backends->cpu(), threads_for(c, S, Tp));
-    const ggml_status status = ggml_backend_sched_graph_compute(sched, c.graph);
+void compute(deberta_context & c, const eval_shape & e) {
+    runtime().cpu.set_n_threads(c.backends->cpu(), threads_for(c, e.S, e.Tp));
+    const ggml_status status = ggml_backend_sched_graph_compute(c.backends->sched(), c.graph);
     if (status != GGML_STATUS_SUCCESS) c.graph_allocated = false; // allocate afresh rather than trust a failed run
     if (status == GGML_STATUS_ABORTED) fail(DEBERTA_STATUS_CANCELLED, "evaluation cancelled");
     require(status == GGML_STATUS_SUCCESS, DEBERTA_STATUS_BACKEND_ERROR,
             "graph computation failed (ggml status " + std::to_string((int) status) + ")");
+}
 
-    // Outputs, without the padding positions.
+// Copies the requested outputs, without the padding positions.
+void extract_outputs(deberta_context & c, deberta_outputs & out, const eval_shape & e) {
+    const hparams & hp = c.model->hp;
+    const int64_t S = e.S, T = e.T, Tp = e.Tp, H = hp.hidden_size;
+    const size_t n = (size_t) (S * T);
     if (out.last_hidden_state) get_unpadded(c.io.hidden.back(), out.last_hidden_state, S, T, Tp, H);
     if (out.hidden_states) {
         for (size_t l = 0; l < c.io.hidden.size(); ++l) {
             get_unpadded(c.io.hidden[l], out.hidden_states + l * n * (size_t) H, S, T, Tp, H);
         }
     }
-    if (want_head && qa) {
+    if (!e.want_head) return;
+    if (e.qa) {
         c.head_out.resize(2 * n);
         get_unpadded(c.io.logits, c.head_out.data(), S, T, Tp, 2);
         for (size_t i = 0; i < n; ++i) {
             if (out.start_logits) out.start_logits[i] = c.head_out[2 * i];
             if (out.end_logits) out.end_logits[i] = c.head_out[2 * i + 1];
         }
-    } else if (want_head) {
-        switch (hp.head) {
-            case DEBERTA_HEAD_TOKEN_CLASSIFICATION: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.num_labels); break;
-            case DEBERTA_HEAD_MASKED_LM: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.vocab_size); break;
-            default:
-                ggml_backend_tensor_get(c.io.logits, out.logits, 0, output_floats(hp, DEBERTA_OUTPUT_LOGITS, S, T) * sizeof(float));
-                break;
-        }
+        return;
     }
+    switch (hp.head) {
+        case DEBERTA_HEAD_TOKEN_CLASSIFICATION: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.num_labels); break;
+        case DEBERTA_HEAD_MASKED_LM: get_unpadded(c.io.logits, out.logits, S, T, Tp, hp.vocab_size); break;
+        default:
+            ggml_backend_tensor_get(c.io.logits, out.logits, 0, output_floats(hp, DEBERTA_OUTPUT_LOGITS, S, T) * sizeof(float));
+            break;
+    }
+}
+
+} // namespace
+
+void eval(deberta_context & c, const deberta_batch & batch, deberta_outputs & out) {
+    c.cancel_requested.store(false);
+    const eval_shape e = validate(c, batch, out);
+    ensure_graph(c, graph_shape{e.S, e.Tp, out.hidden_states != nullptr, e.want_head});
+    set_inputs(c, batch, e);
+    compute(c, e);
+    extract_outputs(c, out, e);
 }
 
 int64_t bucketed_tokens(int64_t n_tokens, int64_t max_tokens) {

@@ -9,10 +9,6 @@
 #include <memory>
 #include <vector>
 
-namespace deberta {
-
-} // namespace deberta
-
 struct deberta_context {
     const deberta_model * model = nullptr;
     int n_threads = 0;          // the most threads an evaluation uses; small ones use fewer (threads_for)
@@ -55,6 +51,12 @@ struct deberta_context {
 };
 
 namespace deberta {
+
+// deberta_context_params: the largest n_threads and max_batch accepted, and the defaults.
+constexpr int max_threads = 1024;
+constexpr int64_t max_batch = 65536;
+constexpr int32_t default_max_batch = 8;
+constexpr int32_t default_max_tokens = 512;
 
 // Sequence lengths are padded (mask 0) up to a multiple of this, so that varied lengths share a few graphs.
 constexpr int64_t token_bucket = 8;

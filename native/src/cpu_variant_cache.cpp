@@ -9,9 +9,7 @@
 #include <fstream>
 #include <sstream>
 
-#if !defined(_WIN32)
 #include <unistd.h>
-#endif
 
 namespace deberta {
 
@@ -86,11 +84,7 @@ void remember_variant(const std::string & key, const remembered_variant & choice
     if (key.empty() || file.empty()) return;
     std::error_code ec;
     fs::create_directories(fs::path(file).parent_path(), ec);
-#if defined(_WIN32)
-    const std::string temp = file + ".tmp";
-#else
     const std::string temp = file + "." + std::to_string(getpid());  // processes starting together do not collide
-#endif
     {
         std::ofstream out(temp, std::ios::trunc);
         if (!(out << key << "\n" << choice.name << "\n" << choice.score << "\n" << choice.runnable << "\n")) {

@@ -14,7 +14,7 @@ struct remembered_variant {
 };
 
 // A key for the variant files (names, sizes, modification times) on this processor (its identity and feature
-// flags); "" where the processor cannot be identified, which turns the cache off.
+// flags); "" where the processor cannot be identified (no /proc/cpuinfo, as on Windows), which turns the cache off.
 std::string variant_choice_key(const std::vector<std::string> & variant_paths);
 
 // The choice stored under key, if any.

@@ -237,9 +237,10 @@ deberta_status deberta_selftest_matmul(const float * a, const float * b, float *
     return guarded([&] {
         ensure_initialized();
         DEBERTA_CHECK_ARG(a && b && out, "a, b and out must not be NULL");
-        DEBERTA_CHECK_ARG(m > 0 && n > 0 && k > 0 && m <= 4096 && n <= 4096 && k <= 4096,
-                          "m, n and k must be in 1..4096");
-        DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= 512, "n_threads must be in 1..512");
+        DEBERTA_CHECK_ARG(m > 0 && n > 0 && k > 0 && m <= selftest_max_dim && n <= selftest_max_dim && k <= selftest_max_dim,
+                          "m, n and k must be in 1.." + std::to_string(selftest_max_dim));
+        DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= selftest_max_threads,
+                          "n_threads must be in 1.." + std::to_string(selftest_max_threads));
 
         // b is the weight: out[i][j] = a_i . b_j, row-major, through ggml's mul_mat.
         selftest_product(DEBERTA_TYPE_F32, b, sizeof(float) * size_t(n) * size_t(k), a, out, m, n, k, n_threads, false);

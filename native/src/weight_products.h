@@ -38,6 +38,10 @@ void pack_weights(deberta_model & m);
 // weight [K, N] x rows [K, M] (contiguous rows) -> [N, M] F32.
 ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows);
 
+// The largest m, n, k and n_threads the self-tests (deberta_selftest_*) accept.
+constexpr int32_t selftest_max_dim = 4096;
+constexpr int32_t selftest_max_threads = 512;
+
 // Self-test: out[m x n] = x[m x k] * w[n x k]^T (w in ggml type, rows of k) as one graph on the CPU backend, through
 // our kernels (own_kernels; throws UNSUPPORTED when w cannot be packed) or ggml's mul_mat. Arguments are checked by
 // the C entry points.

@@ -277,6 +277,10 @@ internal static unsafe partial class NativeMethods
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial byte* deberta_tensor_name(int index);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial deberta_context_params deberta_context_default_params();
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
