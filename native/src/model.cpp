@@ -365,7 +365,7 @@ void place_repacked(deberta_model & m) {
 void map_tensors(deberta_model & m, const gguf_file & file, const std::vector<tensor_binder::binding> & bound) {
     // ggml's CPU buffers want 32-byte aligned data; the mapping is page aligned.
     if (ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU || file.alignment() < 32) return;
-    m.mapping = mapped_file::open(file.path(), file.file_size());
+    m.mapping = mapped_file::open(file.stream(), file.file_size());
     if (!m.mapping) {
         log(DEBERTA_LOG_WARN, file.path() + ": cannot map the file, reading it instead");
         return;
@@ -437,32 +437,22 @@ void read_tensors(deberta_model & m, const gguf_file & file, const std::vector<t
     for (const auto & b : bound) to_read += b.tensor->buffer != mapped;
     if (to_read == 0) return;
 
-    std::FILE * f = std::fopen(file.path().c_str(), "rb");
-    if (!f) fail(DEBERTA_STATUS_IO_ERROR, file.path() + ": cannot open file");
     std::vector<uint8_t> bytes;
     std::vector<float> widened;
-    try {
-        for (const auto & b : bound) {
-            if (b.tensor->buffer == mapped) continue;
-            bytes.resize(b.info->nbytes);
-            if (fseeko(f, (off_t) b.info->file_offset, SEEK_SET) != 0 || std::fread(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-                fail(DEBERTA_STATUS_IO_ERROR, file.path() + ": cannot read tensor '" + b.info->name + "'");
-            }
-            if ((int32_t) b.tensor->type == b.info->type) {
-                ggml_backend_tensor_set(b.tensor, bytes.data(), 0, bytes.size());
-                continue;
-            }
-            const ggml_type_traits * traits = ggml_get_type_traits((ggml_type) b.info->type);
-            require(traits && traits->to_float, DEBERTA_STATUS_UNSUPPORTED, "no conversion for tensor '" + b.info->name + "'");
-            widened.resize((size_t) ggml_nelements(b.tensor));
-            traits->to_float(bytes.data(), widened.data(), (int64_t) widened.size());
-            ggml_backend_tensor_set(b.tensor, widened.data(), 0, widened.size() * sizeof(float));
+    for (const auto & b : bound) {
+        if (b.tensor->buffer == mapped) continue;
+        bytes.resize(b.info->nbytes);
+        file.read_at(b.info->file_offset, bytes.data(), bytes.size(), "tensor '" + b.info->name + "'");
+        if ((int32_t) b.tensor->type == b.info->type) {
+            ggml_backend_tensor_set(b.tensor, bytes.data(), 0, bytes.size());
+            continue;
         }
-    } catch (...) {
-        std::fclose(f);
-        throw;
+        const ggml_type_traits * traits = ggml_get_type_traits((ggml_type) b.info->type);
+        require(traits && traits->to_float, DEBERTA_STATUS_UNSUPPORTED, "no conversion for tensor '" + b.info->name + "'");
+        widened.resize((size_t) ggml_nelements(b.tensor));
+        traits->to_float(bytes.data(), widened.data(), (int64_t) widened.size());
+        ggml_backend_tensor_set(b.tensor, widened.data(), 0, widened.size() * sizeof(float));
     }
-    std::fclose(f);
 }
 
 // pos_key/pos_query of every layer: the projections of the (normalized) relative embeddings do not depend on the
@@ -565,6 +555,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
     read_tensors(*m, file, binder.bound());
     allocate_position_projections(*m);
     pack_weights(*m); // position rows computed later read pos_k_w/pos_q_w through weight_product, packed or not
+    m->metadata = file.take_metadata();
     return m;
 }
 
