@@ -35,8 +35,8 @@ std::string type_description(const gguf_value & v) {
 }
 
 const gguf_value & find_scalar(const deberta_model * model, const char * key, gguf_value_type wanted, const void * out) {
-    const gguf_value & v = find_value(model, key);
     DEBERTA_CHECK_ARG(out, "value must not be NULL");
+    const gguf_value & v = find_value(model, key);
     if (!gguf_type_reads_as(v.type, wanted)) mismatch(key, v, gguf_wanted_name(wanted));
     return v;
 }
@@ -44,8 +44,8 @@ const gguf_value & find_scalar(const deberta_model * model, const char * key, gg
 // The array at key if its elements read as one of the wanted types; checks the caller's capacity (see deberta.h).
 const gguf_value & find_array(const deberta_model * model, const char * key, const void * values, size_t capacity,
                               size_t * count, std::initializer_list<gguf_value_type> wanted, const char * wanted_name) {
-    const gguf_value & v = find_value(model, key);
     DEBERTA_CHECK_ARG(count, "count must not be NULL");
+    const gguf_value & v = find_value(model, key);
     bool ok = false;
     for (gguf_value_type w : wanted) ok = ok || (v.type == gguf_value_type::array && gguf_type_reads_as(v.element_type, w));
     if (!ok) mismatch(key, v, wanted_name);
@@ -72,8 +72,8 @@ extern "C" {
 deberta_status deberta_model_meta_type(const deberta_model * model, const char * key, int32_t * type,
                                        int32_t * element_type, size_t * count) {
     return guarded([&] {
-        const gguf_value & v = find_value(model, key);
         DEBERTA_CHECK_ARG(type, "type must not be NULL");
+        const gguf_value & v = find_value(model, key);
         const bool array = v.type == gguf_value_type::array;
         *type = (int32_t) v.type;
         if (element_type) *element_type = array ? (int32_t) v.element_type : -1;
