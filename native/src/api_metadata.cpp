@@ -21,7 +21,7 @@ const gguf_value & find_value(const deberta_model * model, const char * key) {
 }
 
 size_t array_length(const gguf_value & v) {
-    return v.strings.size() + v.integers.size() + v.reals.size(); // only the one of the element type is filled
+    return v.strings.size() + v.integers.size() + v.reals.size() + v.bytes.size(); // one of them holds the elements
 }
 
 std::string type_description(const gguf_value & v) {
@@ -111,7 +111,10 @@ deberta_status deberta_model_meta_ints(const deberta_model * model, const char *
     return guarded([&] {
         const gguf_value & v = find_array(model, key, values, capacity, count,
                                           {gguf_value_type::i64, gguf_value_type::boolean}, "an array of integers");
-        if (values && !v.integers.empty()) std::memcpy(values, v.integers.data(), v.integers.size() * sizeof(int64_t));
+        if (!values) return;
+        if (!v.integers.empty()) std::memcpy(values, v.integers.data(), v.integers.size() * sizeof(int64_t));
+        const bool signed_bytes = v.element_type == gguf_value_type::i8;
+        for (size_t i = 0; i < v.bytes.size(); ++i) values[i] = signed_bytes ? (int64_t) (int8_t) v.bytes[i] : v.bytes[i];
     });
 }
 
@@ -129,8 +132,7 @@ deberta_status deberta_model_meta_bytes(const deberta_model * model, const char 
     return guarded([&] {
         const gguf_value & v = find_array(model, key, values, capacity, count, {gguf_value_type::u8, gguf_value_type::i8},
                                           "an array of uint8 or int8");
-        if (!values) return;
-        for (size_t i = 0; i < v.integers.size(); ++i) values[i] = (uint8_t) v.integers[i];
+        if (values && !v.bytes.empty()) std::memcpy(values, v.bytes.data(), v.bytes.size());
     });
 }
 

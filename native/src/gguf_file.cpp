@@ -131,6 +131,9 @@ gguf_value read_value(reader & r, gguf_value_type type, const std::string & key,
     if (v.element_type == gguf_value_type::string) {
         v.strings.reserve(count);
         for (uint64_t i = 0; i < count; ++i) v.strings.push_back(r.string("string array element"));
+    } else if (v.element_type == gguf_value_type::u8 || v.element_type == gguf_value_type::i8) {
+        v.bytes.resize(count);
+        r.read(v.bytes.data(), count, "byte array");
     } else if (is_integer(v.element_type)) {
         v.integers.resize(count);
         double unused;

@@ -39,7 +39,8 @@ struct gguf_value {
     int64_t integer = 0;     // integer types and bool; u64 above INT64_MAX is rejected at parse time
     double real = 0;         // f32/f64
     std::string text;        // string
-    std::vector<int64_t> integers;      // arrays of integer types/bool
+    std::vector<int64_t> integers;      // arrays of bool and of the integer types wider than a byte
+    std::vector<uint8_t> bytes;         // arrays of uint8/int8, as stored (a tokenizer's charsmap: one read, 1x memory)
     std::vector<double> reals;          // arrays of f32/f64
     std::vector<std::string> strings;   // arrays of strings
 };
