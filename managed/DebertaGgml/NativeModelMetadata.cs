@@ -43,40 +43,27 @@ internal sealed unsafe class NativeModelMetadata(ModelHandle model, string path)
             : throw new InvalidDataException($"{path}: metadata key '{key}' = {value} is outside the uint32 range");
     }
 
-    public string[] GetStrings(string key)
-    {
-        nuint n;
-        Check(NativeMethods.deberta_model_meta_strings(model, key, null, 0, &n));
-        var pointers = new nint[checked((int)n)];
-        fixed (nint* p = pointers) Check(NativeMethods.deberta_model_meta_strings(model, key, (byte**)p, n, &n));
-        return Array.ConvertAll(pointers, p => Marshal.PtrToStringUTF8(p)!);
-    }
+    public string[] GetStrings(string key) =>
+        Array.ConvertAll(Read<nint>(key, (m, k, p, capacity, n) => NativeMethods.deberta_model_meta_strings(m, k, (byte**)p, capacity, n)),
+                         p => Marshal.PtrToStringUTF8(p)!);
 
-    public float[] GetFloats(string key)
-    {
-        nuint n;
-        Check(NativeMethods.deberta_model_meta_floats(model, key, null, 0, &n));
-        var values = new float[checked((int)n)];
-        fixed (float* p = values) Check(NativeMethods.deberta_model_meta_floats(model, key, p, n, &n));
-        return values;
-    }
+    public float[] GetFloats(string key) => Read<float>(key, NativeMethods.deberta_model_meta_floats);
 
-    public int[] GetInt32s(string key)
-    {
-        nuint n;
-        Check(NativeMethods.deberta_model_meta_ints(model, key, null, 0, &n));
-        var values = new long[checked((int)n)];
-        fixed (long* p = values) Check(NativeMethods.deberta_model_meta_ints(model, key, p, n, &n));
-        return Array.ConvertAll(values, v => v is >= int.MinValue and <= int.MaxValue ? (int)v
+    public int[] GetInt32s(string key) =>
+        Array.ConvertAll(Read<long>(key, NativeMethods.deberta_model_meta_ints), v => v is >= int.MinValue and <= int.MaxValue ? (int)v
             : throw new InvalidDataException($"{path}: metadata key '{key}' holds {v}, outside the int32 range"));
-    }
 
-    public byte[] GetBytes(string key)
+    public byte[] GetBytes(string key) => Read<byte>(key, NativeMethods.deberta_model_meta_bytes);
+
+    delegate deberta_status ArrayGetter<T>(ModelHandle model, string key, T* values, nuint capacity, nuint* count) where T : unmanaged;
+
+    // The C API's two calls for an array: its length, then its elements.
+    T[] Read<T>(string key, ArrayGetter<T> getter) where T : unmanaged
     {
         nuint n;
-        Check(NativeMethods.deberta_model_meta_bytes(model, key, null, 0, &n));
-        var values = new byte[checked((int)n)];
-        fixed (byte* p = values) Check(NativeMethods.deberta_model_meta_bytes(model, key, p, n, &n));
+        Check(getter(model, key, null, 0, &n));
+        var values = new T[checked((int)n)];
+        fixed (T* p = values) Check(getter(model, key, p, n, &n));
         return values;
     }
 
