@@ -25,6 +25,10 @@ public enum DebertaStatus
     AbiMismatch = 8,
     /// <summary>A bug or an unexpected state inside the library.</summary>
     InternalError = 9,
+    /// <summary>A metadata key the model's file does not have.</summary>
+    NotFound = 10,
+    /// <summary>A metadata value read as a type it does not have.</summary>
+    TypeMismatch = 11,
 }
 
 /// <summary>Raised for a native failure that no standard exception type describes.</summary>
@@ -57,6 +61,8 @@ internal static unsafe class NativeErrors
             deberta_status.DEBERTA_STATUS_UNSUPPORTED => new NotSupportedException(message),
             deberta_status.DEBERTA_STATUS_OUT_OF_MEMORY => new InsufficientMemoryException(message),
             deberta_status.DEBERTA_STATUS_CANCELLED => new OperationCanceledException(message),
+            deberta_status.DEBERTA_STATUS_NOT_FOUND => new KeyNotFoundException(message),
+            deberta_status.DEBERTA_STATUS_TYPE_MISMATCH => new InvalidDataException(message),
             _ => new DebertaNativeException(message, (DebertaStatus)status),
         };
     }

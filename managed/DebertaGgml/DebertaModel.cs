@@ -62,42 +62,26 @@ public sealed unsafe partial class DebertaModel : IDisposable
         var parameters = NativeMethodsDefaults.ModelParams();
         parameters.device = (int)options.Device;
         parameters.use_mmap = options.UseMemoryMap ? 1 : 0;
-        // The native load (ggml's backends, weights, position tables) and the tokenizer (a managed parse and trie
-        // build) are independent, so they overlap where a second core is free. The native error, if any, wins, as
-        // it names what is wrong with the file more precisely.
-        var native = Task.Run(() => ModelHandle.Load(path, parameters));
-        GgufFile? gguf = null;
+        // The native load parses the file once and keeps its metadata: the tokenizer and the names are read from
+        // there, so the file is opened once (docs/BENCHMARKS.md, finding 23).
+        var handle = ModelHandle.Load(path, parameters);
         try
         {
-            gguf = GgufFile.Open(path);
-            if (!gguf.TryGet(GgufTokenizer.Model, out _))
+            var metadata = new NativeModelMetadata(handle, path);
+            if (!metadata.Contains(GgufTokenizer.Model))
                 throw new InvalidDataException($"{path}: the GGUF has no tokenizer (no tokenizer.* keys); convert the checkpoint with `deberta convert`");
-            var tokenizer = GgufTokenizer.Read(gguf);
+            var tokenizer = GgufTokenizer.Read(metadata);
             var built = DebertaTokenizer.FromModelData(tokenizer);
-            var handle = native.GetAwaiter().GetResult();
-            try
-            {
-                return new DebertaModel(handle, options, ReadInfo(path, handle, gguf, tokenizer), built);
-            }
-            catch
-            {
-                handle.Dispose();
-                throw;
-            }
+            return new DebertaModel(handle, options, ReadInfo(path, handle, metadata, tokenizer), built);
         }
         catch
         {
-            // Wait for the native load: its error, if any, is the one thrown; its model is not needed.
-            native.GetAwaiter().GetResult().Dispose();
+            handle.Dispose();
             throw;
-        }
-        finally
-        {
-            gguf?.Dispose();
         }
     }
 
-    static ModelInfo ReadInfo(string path, ModelHandle handle, GgufFile gguf, TokenizerModelData tokenizer)
+    static ModelInfo ReadInfo(string path, ModelHandle handle, NativeModelMetadata metadata, TokenizerModelData tokenizer)
     {
         deberta_model_info native;
         var model = handle;
@@ -105,7 +89,7 @@ public sealed unsafe partial class DebertaModel : IDisposable
         var labels = Enumerable.Range(0, native.num_labels)
             .Select(i => NativeErrors.Utf8(NativeMethods.deberta_model_label(model, i)) ?? $"LABEL_{i}")
             .ToArray();
-        string Text(string key) => gguf.TryGet(key, out var v) && v.Value is string s ? s : "";
+        string Text(string key) => metadata.Contains(key) ? metadata.GetString(key) : "";
         return new ModelInfo
         {
             Path = System.IO.Path.GetFullPath(path),

@@ -40,6 +40,8 @@ typedef enum deberta_status {
     DEBERTA_STATUS_CANCELLED = 7,
     DEBERTA_STATUS_ABI_MISMATCH = 8,
     DEBERTA_STATUS_INTERNAL_ERROR = 9,
+    DEBERTA_STATUS_NOT_FOUND = 10,     /* a metadata key the model's file does not have */
+    DEBERTA_STATUS_TYPE_MISMATCH = 11, /* a metadata value read as a type it does not have */
 } deberta_status;
 
 typedef enum deberta_log_level {
@@ -224,6 +226,60 @@ DEBERTA_API const char * deberta_gguf_key(int32_t index);
    "blk.%d.attn_q.weight"); NULL past the last. Which tensors a file holds, and their shapes, follow from its
    metadata (docs/gguf.md). */
 DEBERTA_API const char * deberta_tensor_name(int32_t index);
+
+/* ---- model metadata ---------------------------------------------------------------------------- */
+/* The key-value pairs of the model's GGUF, kept from the load's one parse of the file, so a host reads its
+   tokenizer (the tokenizer.* keys of docs/gguf.md: pieces, scores and token types are the arrays
+   tokenizer.ggml.tokens, tokenizer.ggml.scores and tokenizer.ggml.token_type) and names without opening the file
+   again. A key the file does not have is DEBERTA_STATUS_NOT_FOUND; a value read as a type it does not have is
+   DEBERTA_STATUS_TYPE_MISMATCH; deberta_last_error() names the key and both types. Strings are UTF-8, owned by
+   the model; one holding a NUL byte is DEBERTA_STATUS_UNSUPPORTED rather than cut short. */
+
+/* GGUF's value types (the file format's numbers). */
+typedef enum deberta_meta_type {
+    DEBERTA_META_TYPE_UINT8 = 0,
+    DEBERTA_META_TYPE_INT8 = 1,
+    DEBERTA_META_TYPE_UINT16 = 2,
+    DEBERTA_META_TYPE_INT16 = 3,
+    DEBERTA_META_TYPE_UINT32 = 4,
+    DEBERTA_META_TYPE_INT32 = 5,
+    DEBERTA_META_TYPE_FLOAT32 = 6,
+    DEBERTA_META_TYPE_BOOL = 7,
+    DEBERTA_META_TYPE_STRING = 8,
+    DEBERTA_META_TYPE_ARRAY = 9,
+    DEBERTA_META_TYPE_UINT64 = 10,
+    DEBERTA_META_TYPE_INT64 = 11,
+    DEBERTA_META_TYPE_FLOAT64 = 12,
+} deberta_meta_type;
+
+/* The type (deberta_meta_type) of key's value; for an array also its element type and length, for a scalar -1
+   and 1. element_type and count may be NULL. */
+DEBERTA_API deberta_status deberta_model_meta_type(const deberta_model * model, const char * key, int32_t * type,
+        int32_t * element_type, size_t * count);
+/* A string value. */
+DEBERTA_API deberta_status deberta_model_meta_string(const deberta_model * model, const char * key, const char ** value);
+/* A value of any integer type (bool excluded). */
+DEBERTA_API deberta_status deberta_model_meta_int(const deberta_model * model, const char * key, int64_t * value);
+/* A float32 or float64 value. */
+DEBERTA_API deberta_status deberta_model_meta_float(const deberta_model * model, const char * key, double * value);
+/* A bool value, 0 or 1. */
+DEBERTA_API deberta_status deberta_model_meta_bool(const deberta_model * model, const char * key, int32_t * value);
+
+/* Arrays. *count receives the array's length; values receives the elements when capacity is at least that.
+   values NULL with capacity 0 only asks for the length; any other capacity below it is
+   DEBERTA_STATUS_INVALID_ARGUMENT, so an array is never cut short. */
+/* An array of strings, as pointers owned by the model. */
+DEBERTA_API deberta_status deberta_model_meta_strings(const deberta_model * model, const char * key,
+        const char ** values, size_t capacity, size_t * count);
+/* An array of any integer type or of bools. */
+DEBERTA_API deberta_status deberta_model_meta_ints(const deberta_model * model, const char * key,
+        int64_t * values, size_t capacity, size_t * count);
+/* An array of float32 or float64, as float32. */
+DEBERTA_API deberta_status deberta_model_meta_floats(const deberta_model * model, const char * key,
+        float * values, size_t capacity, size_t * count);
+/* An array of uint8 or int8, as bytes (e.g. tokenizer.ggml.precompiled_charsmap). */
+DEBERTA_API deberta_status deberta_model_meta_bytes(const deberta_model * model, const char * key,
+        uint8_t * values, size_t capacity, size_t * count);
 
 /* ---- inference context ---------------------------------------------------------------------- */
 

@@ -19,10 +19,6 @@ constexpr uint64_t max_kv_count = 1u << 20;
 constexpr uint64_t max_string_bytes = 1u << 26;   // 64 MiB per string
 constexpr uint32_t max_dims = 4;
 
-struct file_closer {
-    void operator()(std::FILE * f) const { if (f) std::fclose(f); }
-};
-
 // Sequential little-endian reader that never reads past the end of the file.
 class reader {
 public:
@@ -135,6 +131,9 @@ gguf_value read_value(reader & r, gguf_value_type type, const std::string & key,
     if (v.element_type == gguf_value_type::string) {
         v.strings.reserve(count);
         for (uint64_t i = 0; i < count; ++i) v.strings.push_back(r.string("string array element"));
+    } else if (v.element_type == gguf_value_type::u8 || v.element_type == gguf_value_type::i8) {
+        v.bytes.resize(count);
+        r.read(v.bytes.data(), count, "byte array");
     } else if (is_integer(v.element_type)) {
         v.integers.resize(count);
         double unused;
@@ -168,14 +167,24 @@ const char * gguf_value_type_name(gguf_value_type type) {
     return "unknown";
 }
 
-gguf_file::gguf_file(const std::string & path) : path_(path) {
-    std::unique_ptr<std::FILE, file_closer> f(std::fopen(path.c_str(), "rb"));
+bool gguf_type_reads_as(gguf_value_type type, gguf_value_type wanted) {
+    if (wanted == gguf_value_type::i64) return is_integer(type) && type != gguf_value_type::boolean;
+    if (wanted == gguf_value_type::f64) return type == gguf_value_type::f32 || type == gguf_value_type::f64;
+    return type == wanted;
+}
+
+std::string gguf_wanted_name(gguf_value_type wanted) {
+    return wanted == gguf_value_type::i64 ? "an integer" : wanted == gguf_value_type::f64 ? "a float" : gguf_value_type_name(wanted);
+}
+
+gguf_file::gguf_file(const std::string & path) : path_(path), file_(std::fopen(path.c_str(), "rb")) {
+    std::FILE * f = file_.get();
     if (!f) throw gguf_error(path + ": cannot open file (" + std::strerror(errno) + ")", true);
     std::error_code size_error;
     file_size_ = (uint64_t) std::filesystem::file_size(path, size_error);
     if (size_error) throw gguf_error(path + ": cannot determine the file size (" + size_error.message() + ")", true);
 
-    reader r(f.get(), file_size_, path_);
+    reader r(f, file_size_, path_);
     char magic[4];
     r.read(magic, 4, "magic");
     if (std::memcmp(magic, "GGUF", 4) != 0) fail("not a GGUF file (bad magic)");
@@ -256,6 +265,12 @@ gguf_file::gguf_file(const std::string & path) : path_(path) {
     }
 }
 
+void gguf_file::read_at(uint64_t offset, void * dst, size_t n, const std::string & what) const {
+    if (fseeko(file_.get(), (off_t) offset, SEEK_SET) != 0 || std::fread(dst, 1, n, file_.get()) != n) {
+        throw gguf_error(path_ + ": cannot read " + what, true);
+    }
+}
+
 void gguf_file::fail(const std::string & message) const {
     throw gguf_error(path_ + ": " + message, false);
 }
@@ -273,13 +288,8 @@ const gguf_value * gguf_file::find(const std::string & key) const {
 const gguf_value & gguf_file::require(const std::string & key, gguf_value_type expected) const {
     const gguf_value * v = find(key);
     if (!v) fail("missing key '" + key + "'");
-    const bool ok = expected == gguf_value_type::i64 ? is_integer(v->type) && v->type != gguf_value_type::boolean
-                  : expected == gguf_value_type::f64 ? (v->type == gguf_value_type::f32 || v->type == gguf_value_type::f64)
-                  : v->type == expected;
-    if (!ok) {
-        const char * wanted = expected == gguf_value_type::i64 ? "an integer"
-                            : expected == gguf_value_type::f64 ? "a float" : gguf_value_type_name(expected);
-        fail("key '" + key + "' has type " + gguf_value_type_name(v->type) + ", expected " + wanted);
+    if (!gguf_type_reads_as(v->type, expected)) {
+        fail("key '" + key + "' has type " + gguf_value_type_name(v->type) + ", expected " + gguf_wanted_name(expected));
     }
     return *v;
 }

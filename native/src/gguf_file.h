@@ -8,8 +8,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
+#include <functional>
 #include <map>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace deberta {
@@ -35,10 +39,20 @@ struct gguf_value {
     int64_t integer = 0;     // integer types and bool; u64 above INT64_MAX is rejected at parse time
     double real = 0;         // f32/f64
     std::string text;        // string
-    std::vector<int64_t> integers;      // arrays of integer types/bool
+    std::vector<int64_t> integers;      // arrays of bool and of the integer types wider than a byte
+    std::vector<uint8_t> bytes;         // arrays of uint8/int8, as stored (a tokenizer's charsmap: one read, 1x memory)
     std::vector<double> reals;          // arrays of f32/f64
     std::vector<std::string> strings;   // arrays of strings
 };
+
+// Whether a value of type `type` reads as `wanted`: i64 stands for every integer type (bool excluded), f64 for both
+// float types, any other type for itself.
+bool gguf_type_reads_as(gguf_value_type type, gguf_value_type wanted);
+// `wanted` as a message names it: "an integer", "a float", "string", ...
+std::string gguf_wanted_name(gguf_value_type wanted);
+
+// The key-value pairs of a file; a loaded model keeps them (deberta_model_meta_*). std::less<> finds C strings.
+using gguf_metadata = std::map<std::string, gguf_value, std::less<>>;
 
 struct gguf_tensor_info {
     std::string name;
@@ -52,7 +66,8 @@ struct gguf_tensor_info {
 
 class gguf_file {
 public:
-    // Parses and validates the header; throws gguf_error naming the path and the problem.
+    // Opens the file and parses and validates the header; throws gguf_error naming the path and the problem. The file
+    // stays open until this object is destroyed, so a load maps and reads the file it parsed (one open in all).
     explicit gguf_file(const std::string & path);
 
     const std::string & path() const { return path_; }
@@ -79,16 +94,27 @@ public:
     float get_float(const std::string & key, float fallback) const;
     std::vector<std::string> get_string_array(const std::string & key) const; // empty when missing
 
+    // The open file, for mapping it (mapped_file::open).
+    std::FILE * stream() const { return file_.get(); }
+    // Reads n bytes at offset; a short read throws gguf_error (DEBERTA_STATUS_IO_ERROR) "cannot read <what>".
+    void read_at(uint64_t offset, void * dst, size_t n, const std::string & what) const;
+    // Hands the key-value pairs over (a model keeps them); the getters above find nothing afterwards.
+    gguf_metadata take_metadata() { return std::move(values_); }
+
 private:
+    struct file_closer {
+        void operator()(std::FILE * f) const { if (f) std::fclose(f); }
+    };
     [[noreturn]] void fail(const std::string & message) const;
     const gguf_value & require(const std::string & key, gguf_value_type expected) const;
 
     std::string path_;
+    std::unique_ptr<std::FILE, file_closer> file_;
     uint32_t version_ = 0;
     uint64_t file_size_ = 0;
     uint64_t data_offset_ = 0;
     uint64_t alignment_ = 32;
-    std::map<std::string, gguf_value> values_;
+    gguf_metadata values_;
     std::vector<gguf_tensor_info> tensors_;
     std::map<std::string, size_t> tensor_index_;
 };

@@ -114,6 +114,7 @@ std::unique_ptr<deberta_model> load_model(const std::string & path, int32_t devi
     read_tensors(*m, file, bound);
     allocate_position_projections(*m);
     pack_weights(*m); // position rows computed later read pos_k_w/pos_q_w through weight_product, packed or not
+    m->metadata = file.take_metadata();
     return m;
 }
 

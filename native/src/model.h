@@ -56,6 +56,7 @@ struct deberta_model {
     deberta::model_weights w;
     std::string path;
     std::string name;
+    deberta::gguf_metadata metadata; // the file's key-value pairs (deberta_model_meta_*, api_metadata.cpp)
 
     ggml_backend_dev_t device = nullptr;
     std::string device_name;

@@ -9,8 +9,8 @@
 #if defined(_WIN32)
 #define WIN32_LEAN_AND_MEAN
 #include <windows.h>
+#include <io.h>
 #else
-#include <fcntl.h>
 #include <sys/mman.h>
 #include <unistd.h>
 #endif
@@ -19,13 +19,11 @@ namespace deberta {
 
 #if defined(_WIN32)
 
-std::unique_ptr<mapped_file> mapped_file::open(const std::string & path, uint64_t size) {
-    // The same (ANSI) path interpretation as the fopen that read the header.
-    HANDLE file = CreateFileA(path.c_str(), GENERIC_READ, FILE_SHARE_READ, nullptr, OPEN_EXISTING,
-                              FILE_ATTRIBUTE_NORMAL, nullptr);
-    if (file == INVALID_HANDLE_VALUE) return nullptr;
-    HANDLE mapping = CreateFileMappingA(file, nullptr, PAGE_WRITECOPY, 0, 0, nullptr);
-    CloseHandle(file);
+std::unique_ptr<mapped_file> mapped_file::open(std::FILE * file, uint64_t size) {
+    // The C runtime owns the handle behind the FILE: it is not closed here.
+    const HANDLE handle = (HANDLE) _get_osfhandle(_fileno(file));
+    if (handle == INVALID_HANDLE_VALUE) return nullptr;
+    HANDLE mapping = CreateFileMappingA(handle, nullptr, PAGE_WRITECOPY, 0, 0, nullptr);
     if (!mapping) return nullptr;
     void * addr = MapViewOfFile(mapping, FILE_MAP_COPY, 0, 0, (SIZE_T) size);
     CloseHandle(mapping);  // the view keeps the mapping alive
@@ -56,11 +54,8 @@ double physical_memory_bytes() {
 
 #else
 
-std::unique_ptr<mapped_file> mapped_file::open(const std::string & path, uint64_t size) {
-    const int fd = ::open(path.c_str(), O_RDONLY);
-    if (fd < 0) return nullptr;
-    void * addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-    ::close(fd);
+std::unique_ptr<mapped_file> mapped_file::open(std::FILE * file, uint64_t size) {
+    void * addr = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fileno(file), 0);
     if (addr == MAP_FAILED) return nullptr;
     return std::unique_ptr<mapped_file>(new mapped_file(addr, size));
 }

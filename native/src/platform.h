@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdio>
 #include <memory>
 #include <string>
 
@@ -11,8 +12,9 @@ namespace deberta {
 // A private memory map of a whole file: writable copy on write (packing rearranges weights in place), the file is never written.
 class mapped_file {
 public:
-    // nullptr when the file cannot be mapped (the caller reads it instead).
-    static std::unique_ptr<mapped_file> open(const std::string & path, uint64_t size);
+    // Maps the first size bytes of an open file (it may be closed afterwards); nullptr when the file cannot be
+    // mapped (the caller reads it instead).
+    static std::unique_ptr<mapped_file> open(std::FILE * file, uint64_t size);
     ~mapped_file();
     mapped_file(const mapped_file &) = delete;
     mapped_file & operator=(const mapped_file &) = delete;

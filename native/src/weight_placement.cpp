@@ -78,7 +78,7 @@ void map_tensors(deberta_model & m, const gguf_file & file, const std::vector<bo
     // ggml's CPU buffers want aligned data; the mapping is page aligned.
     constexpr uint64_t cpu_buffer_alignment = 32;
     if (ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU || file.alignment() < cpu_buffer_alignment) return;
-    m.mapping = mapped_file::open(file.path(), file.file_size());
+    m.mapping = mapped_file::open(file.stream(), file.file_size());
     if (!m.mapping) {
         log(DEBERTA_LOG_WARN, file.path() + ": cannot map the file, reading it instead");
         return;
@@ -154,32 +154,22 @@ void read_tensors(deberta_model & m, const gguf_file & file, const std::vector<b
     for (const auto & b : bound) to_read += b.tensor->buffer != mapped;
     if (to_read == 0) return;
 
-    std::FILE * f = std::fopen(file.path().c_str(), "rb");
-    if (!f) fail(DEBERTA_STATUS_IO_ERROR, file.path() + ": cannot open file");
     std::vector<uint8_t> bytes;
     std::vector<float> widened;
-    try {
-        for (const auto & b : bound) {
-            if (b.tensor->buffer == mapped) continue;
-            bytes.resize(b.info->nbytes);
-            if (fseeko(f, (off_t) b.info->file_offset, SEEK_SET) != 0 || std::fread(bytes.data(), 1, bytes.size(), f) != bytes.size()) {
-                fail(DEBERTA_STATUS_IO_ERROR, file.path() + ": cannot read tensor '" + b.info->name + "'");
-            }
-            if ((int32_t) b.tensor->type == b.info->type) {
-                ggml_backend_tensor_set(b.tensor, bytes.data(), 0, bytes.size());
-                continue;
-            }
-            const ggml_type_traits * traits = ggml_get_type_traits((ggml_type) b.info->type);
-            require(traits && traits->to_float, DEBERTA_STATUS_UNSUPPORTED, "no conversion for tensor '" + b.info->name + "'");
-            widened.resize((size_t) ggml_nelements(b.tensor));
-            traits->to_float(bytes.data(), widened.data(), (int64_t) widened.size());
-            ggml_backend_tensor_set(b.tensor, widened.data(), 0, widened.size() * sizeof(float));
+    for (const auto & b : bound) {
+        if (b.tensor->buffer == mapped) continue;
+        bytes.resize(b.info->nbytes);
+        file.read_at(b.info->file_offset, bytes.data(), bytes.size(), "tensor '" + b.info->name + "'");
+        if ((int32_t) b.tensor->type == b.info->type) {
+            ggml_backend_tensor_set(b.tensor, bytes.data(), 0, bytes.size());
+            continue;
         }
-    } catch (...) {
-        std::fclose(f);
-        throw;
+        const ggml_type_traits * traits = ggml_get_type_traits((ggml_type) b.info->type);
+        require(traits && traits->to_float, DEBERTA_STATUS_UNSUPPORTED, "no conversion for tensor '" + b.info->name + "'");
+        widened.resize((size_t) ggml_nelements(b.tensor));
+        traits->to_float(bytes.data(), widened.data(), (int64_t) widened.size());
+        ggml_backend_tensor_set(b.tensor, widened.data(), 0, widened.size() * sizeof(float));
     }
-    std::fclose(f);
 }
 
 } // namespace deberta

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <string>
 #include <unistd.h>
+#include <vector>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
     static std::string path = [] {
@@ -26,6 +27,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t * data, size_t size) {
     if (deberta_model_load(path.c_str(), &params, &model) == DEBERTA_STATUS_OK) {
         deberta_model_info info{};
         deberta_model_get_info(model, &info);
+        // The metadata getters over whatever the file holds, as a host's tokenizer reads them.
+        size_t n = 0;
+        if (deberta_model_meta_strings(model, "tokenizer.ggml.tokens", nullptr, 0, &n) == DEBERTA_STATUS_OK) {
+            std::vector<const char *> tokens(n);
+            deberta_model_meta_strings(model, "tokenizer.ggml.tokens", tokens.data(), n, &n);
+        }
+        if (deberta_model_meta_ints(model, "tokenizer.ggml.precompiled_charsmap", nullptr, 0, &n) == DEBERTA_STATUS_OK) {
+            std::vector<int64_t> bytes(n);
+            deberta_model_meta_ints(model, "tokenizer.ggml.precompiled_charsmap", bytes.data(), n, &n);
+        }
         deberta_model_free(model);
     }
     return 0;

@@ -20,6 +20,8 @@ internal enum deberta_status : int
     DEBERTA_STATUS_CANCELLED = 7,
     DEBERTA_STATUS_ABI_MISMATCH = 8,
     DEBERTA_STATUS_INTERNAL_ERROR = 9,
+    DEBERTA_STATUS_NOT_FOUND = 10,
+    DEBERTA_STATUS_TYPE_MISMATCH = 11,
 }
 
 internal enum deberta_log_level : int
@@ -99,6 +101,23 @@ internal unsafe struct deberta_model_info
     public int position_biased_input;
     public int max_sequence_length;
     public float layer_norm_eps;
+}
+
+internal enum deberta_meta_type : int
+{
+    DEBERTA_META_TYPE_UINT8 = 0,
+    DEBERTA_META_TYPE_INT8 = 1,
+    DEBERTA_META_TYPE_UINT16 = 2,
+    DEBERTA_META_TYPE_INT16 = 3,
+    DEBERTA_META_TYPE_UINT32 = 4,
+    DEBERTA_META_TYPE_INT32 = 5,
+    DEBERTA_META_TYPE_FLOAT32 = 6,
+    DEBERTA_META_TYPE_BOOL = 7,
+    DEBERTA_META_TYPE_STRING = 8,
+    DEBERTA_META_TYPE_ARRAY = 9,
+    DEBERTA_META_TYPE_UINT64 = 10,
+    DEBERTA_META_TYPE_INT64 = 11,
+    DEBERTA_META_TYPE_FLOAT64 = 12,
 }
 
 [StructLayout(LayoutKind.Sequential)]
@@ -278,6 +297,42 @@ internal static unsafe partial class NativeMethods
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
     internal static partial byte* deberta_tensor_name(int index);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_type(ModelHandle model, string key, int* type, int* element_type, nuint* count);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_string(ModelHandle model, string key, byte** value);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_int(ModelHandle model, string key, long* value);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_float(ModelHandle model, string key, double* value);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_bool(ModelHandle model, string key, int* value);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_strings(ModelHandle model, string key, byte** values, nuint capacity, nuint* count);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_ints(ModelHandle model, string key, long* values, nuint capacity, nuint* count);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_floats(ModelHandle model, string key, float* values, nuint capacity, nuint* count);
+
+    [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
+    [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]
+    internal static partial deberta_status deberta_model_meta_bytes(ModelHandle model, string key, byte* values, nuint capacity, nuint* count);
 
     [LibraryImport(LibraryName, StringMarshalling = StringMarshalling.Utf8)]
     [UnmanagedCallConv(CallConvs = [typeof(CallConvCdecl)])]

@@ -7,7 +7,7 @@ namespace DebertaGgml.Gguf;
 /// Every size read from the file is checked against the file length, so a corrupt or hostile header fails
 /// with <see cref="InvalidDataException"/> naming the file instead of allocating absurd amounts.
 /// </summary>
-public sealed class GgufFile : IDisposable
+public sealed class GgufFile : IDisposable, IGgufMetadata
 {
     private const int MaxDimensions = 4;
     private readonly FileStream _stream;
@@ -129,6 +129,9 @@ public sealed class GgufFile : IDisposable
     /// <summary>The value of a key, if present.</summary>
     public bool TryGet(string key, out GgufValue value) => _metadata.TryGetValue(key, out value!);
 
+    /// <summary>Whether the file has the key.</summary>
+    public bool Contains(string key) => _metadata.ContainsKey(key);
+
     /// <summary>The value of a key; throws <see cref="KeyNotFoundException"/> when absent.</summary>
     public GgufValue Get(string key) =>
         _metadata.TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"{Path}: metadata key '{key}' is missing");
@@ -152,6 +155,11 @@ public sealed class GgufFile : IDisposable
             ? items
             : throw new InvalidDataException($"{Path}: metadata key '{key}' is {Describe(value)}, expected an array of {typeof(T).Name}");
     }
+
+    string[] IGgufMetadata.GetStrings(string key) => GetArray<string>(key);
+    float[] IGgufMetadata.GetFloats(string key) => GetArray<float>(key);
+    int[] IGgufMetadata.GetInt32s(string key) => GetArray<int>(key);
+    byte[] IGgufMetadata.GetBytes(string key) => GetArray<byte>(key);
 
     /// <summary>A tensor's description; throws when absent.</summary>
     public GgufTensorInfo GetTensor(string name) =>

@@ -52,14 +52,17 @@ public static class GgufTokenizer
     public const string UnigramModelName = "t5";
 
     /// <summary>Reads the tokenizer keys; throws <see cref="InvalidDataException"/> naming a missing or inconsistent one.</summary>
-    public static TokenizerModelData Read(GgufFile file)
+    public static TokenizerModelData Read(GgufFile file) => Read((IGgufMetadata)file);
+
+    /// <summary>Reads the tokenizer keys from a GGUF parsed in C# or from a loaded model's metadata.</summary>
+    internal static TokenizerModelData Read(IGgufMetadata file)
     {
         string model = file.GetString(Model);
         if (model != UnigramModelName)
             throw new InvalidDataException($"{file.Path}: tokenizer model '{model}' is not supported (expected '{UnigramModelName}')");
-        var pieces = file.GetArray<string>(Tokens);
-        var scores = file.GetArray<float>(Scores);
-        var kinds = file.GetArray<int>(TokenType);
+        var pieces = file.GetStrings(Tokens);
+        var scores = file.GetFloats(Scores);
+        var kinds = file.GetInt32s(TokenType);
         if (scores.Length != pieces.Length || kinds.Length != pieces.Length)
             throw new InvalidDataException($"{file.Path}: {pieces.Length} tokens but {scores.Length} scores and {kinds.Length} token types");
         string source = file.GetString(Source);
@@ -73,10 +76,10 @@ public static class GgufTokenizer
             SepId = (int)file.GetUInt32(SepId),
             UnkId = (int)file.GetUInt32(UnkId),
             PadId = (int)file.GetUInt32(PadId),
-            MaskId = file.TryGet(MaskId, out _) ? (int)file.GetUInt32(MaskId) : -1,
+            MaskId = file.Contains(MaskId) ? (int)file.GetUInt32(MaskId) : -1,
             AddDummyPrefix = file.GetBool(AddSpacePrefix),
             RemoveExtraWhitespaces = file.GetBool(RemoveExtraWhitespaces),
-            PrecompiledCharsmap = file.GetArray<byte>(PrecompiledCharsmap),
+            PrecompiledCharsmap = file.GetBytes(PrecompiledCharsmap),
             DoLowerCase = file.GetBool(DoLowerCase),
             SplitByPunct = file.GetBool(SplitByPunct),
             ByteFallback = file.GetBool(ByteFallback),
@@ -86,7 +89,7 @@ public static class GgufTokenizer
                 "tokenizer_json" => TokenizerSource.TokenizerJson,
                 _ => throw new InvalidDataException($"{file.Path}: tokenizer source '{source}' is not 'spm' or 'tokenizer_json'"),
             },
-            ModelMaxLength = file.TryGet(ModelMaxLength, out _) ? (int)file.GetUInt32(ModelMaxLength) : null,
+            ModelMaxLength = file.Contains(ModelMaxLength) ? (int)file.GetUInt32(ModelMaxLength) : null,
         };
     }
 }

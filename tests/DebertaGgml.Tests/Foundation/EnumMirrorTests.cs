@@ -25,4 +25,8 @@ public class EnumMirrorTests
 
     [Fact]
     public void Status_mirrors_deberta_status() => AssertMirrors<DebertaStatus, deberta_status>("DEBERTA_STATUS_");
+
+    [Fact]
+    public void GgufValueType_mirrors_deberta_meta_type() =>
+        AssertMirrors<DebertaGgml.Gguf.GgufValueType, deberta_meta_type>("DEBERTA_META_TYPE_", n => PascalCase(n).Replace("Uint", "UInt"));
 }
