@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DebertaGgml.Convert.Measurement;
 
 namespace DebertaGgml.Bench;
 
@@ -78,7 +79,10 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
             foreach (string shape in options.Shapes)
             {
                 var input = BenchInput.Parse(shape, PreparedModel.TokenizerVocab, options.Seed);
-                var timings = LatencyRunner.Run(engines, input, options);
+                var timings = LatencyHarness.Run(engines.Select(e => (Action)(() => e.Run(input))).ToList(), options.WarmUp,
+                    roundSeconds => options.Iterations > 0 ? options.Iterations
+                        : (int)Math.Clamp(options.SecondsPerShape / Math.Max(roundSeconds, 1e-3), 5, 50),
+                    options.GapMs);
                 var ort = timings[specs.IndexOf(EngineSpec.Ort)];
                 double flop = FlopCount.Forward(model.Manifest, input.Batch, input.Tokens);
                 for (int e = 0; e < engines.Count; e++)

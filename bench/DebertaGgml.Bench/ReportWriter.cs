@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DebertaGgml.Convert;
 
 namespace DebertaGgml.Bench;
 
@@ -79,7 +80,7 @@ public static class ReportWriter
         int begin = text.IndexOf(DocsBegin, StringComparison.Ordinal), end = text.IndexOf(DocsEnd, StringComparison.Ordinal);
         if (begin < 0 || end < begin) throw new InvalidDataException($"{docsPath}: markers {DocsBegin} ... {DocsEnd} not found");
         string updated = text[..(begin + DocsBegin.Length)] + "\n" + markdown + text[end..];
-        Safetensors.AtomicWrite(docsPath, s => s.Write(Encoding.UTF8.GetBytes(updated)));
+        AtomicFile.Write(docsPath, s => s.Write(Encoding.UTF8.GetBytes(updated)));
     }
 
     static string F(double value, int decimals) =>

@@ -1,3 +1,5 @@
+using DebertaGgml.Convert.Measurement;
+
 namespace DebertaGgml.Bench;
 
 /// <summary>The machine the figures come from.</summary>
