@@ -97,18 +97,19 @@ public static class OnnxInt8Model
         // The Transposes that fed only replaced products, and the fp32 weights nothing reads any more, go.
         var graphOutputs = graph.Where(f => f.Number == GraphOutput).Select(f => Text(ProtoField.Parse(f.Bytes), ValueInfoName));
         var used = newNodes.SelectMany(n => Texts(n.Fields, NodeInput)).Concat(graphOutputs).ToHashSet();
-        var dead = weightProducers.Where(p => Texts(p, NodeOutput).All(o => !used.Contains(o))).ToHashSet(ReferenceEqualityComparer.Instance);
+        var dead = new HashSet<List<ProtoField>>(weightProducers.Where(p => Texts(p, NodeOutput).All(o => !used.Contains(o))),
+                                                 ReferenceEqualityComparer.Instance);
         newNodes.RemoveAll(n => dead.Contains(n.Fields));
         used = newNodes.SelectMany(n => Texts(n.Fields, NodeInput)).ToHashSet();
-        var deadValues = dead.Cast<List<ProtoField>>().SelectMany(p => Texts(p, NodeOutput)).ToHashSet();
+        var deadValues = dead.SelectMany(p => Texts(p, NodeOutput)).ToHashSet();
 
         var graphOut = new ProtobufWriter();
         foreach (var node in newNodes) graphOut.WriteBytesField(GraphNode, node.Bytes);
         foreach (var field in graph)
         {
             if (field.Number == GraphNode) continue;
-            if (field.Number == GraphInitializer && quantized.ContainsKey(Text(ProtoField.Parse(field.Bytes), TensorName))
-                && !used.Contains(Text(ProtoField.Parse(field.Bytes), TensorName))) continue;
+            if (field.Number == GraphInitializer && Text(ProtoField.Parse(field.Bytes), TensorName) is var name
+                && quantized.ContainsKey(name) && !used.Contains(name)) continue;
             if (field.Number == GraphValueInfo && deadValues.Contains(Text(ProtoField.Parse(field.Bytes), ValueInfoName))) continue;
             field.WriteTo(graphOut);
         }
