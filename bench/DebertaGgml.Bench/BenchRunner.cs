@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using DebertaGgml.Convert.Measurement;
 
 namespace DebertaGgml.Bench;
 
@@ -33,9 +34,9 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
         return report;
     }
 
-    IEnumerable<EngineSpec> Engines() => options.Types.Select(EngineSpec.Ggml).Append(EngineSpec.Ort);
+    IEnumerable<EngineSpec> Engines() => options.Types.Select(EngineSpec.Ggml).Append(EngineSpec.Ort).Append(EngineSpec.OrtInt8);
 
-    /// <summary>Every GGUF type against ORT fp32 on full, short and padded batches; F32 must agree within 1e-3.</summary>
+    /// <summary>Every GGUF type and ORT int8 against ORT fp32 on full, short and padded batches; F32 must agree within 1e-3.</summary>
     List<AgreementResult> Agreement(PreparedModel model)
     {
         var cases = new[]
@@ -49,7 +50,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
         var reference = cases.Select(ort.Run).ToList();
         double maxLogit = reference.SelectMany(r => r).Max(v => Math.Abs((double)v));
         var results = new List<AgreementResult>();
-        foreach (var spec in Engines().Where(e => !e.IsOrt))
+        foreach (var spec in Engines().Where(e => e != EngineSpec.Ort))
         {
             using var engine = spec.Create(model, options.Threads, 8, 512);
             double diff = cases.Select((c, i) => MaxAbsDiff(engine.Run(c), reference[i])).Max();
@@ -78,8 +79,12 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
             foreach (string shape in options.Shapes)
             {
                 var input = BenchInput.Parse(shape, PreparedModel.TokenizerVocab, options.Seed);
-                var timings = LatencyRunner.Run(engines, input, options);
+                var timings = LatencyHarness.Run(engines.Select(e => (Action)(() => e.Run(input))).ToList(), options.WarmUp,
+                    roundSeconds => options.Iterations > 0 ? options.Iterations
+                        : (int)Math.Clamp(options.SecondsPerShape / Math.Max(roundSeconds, 1e-3), 5, 50),
+                    options.GapMs);
                 var ort = timings[specs.IndexOf(EngineSpec.Ort)];
+                var ortInt8 = timings[specs.IndexOf(EngineSpec.OrtInt8)];
                 double flop = FlopCount.Forward(model.Manifest, input.Batch, input.Tokens);
                 for (int e = 0; e < engines.Count; e++)
                 {
@@ -88,10 +93,10 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
                     var result = new LatencyResult(model.Name, shape, specs[e].Name, wall, cpu,
                         input.Batch * input.Tokens / (wall.MedianMs / 1000), gflops,
                         gemm == null ? double.NaN : 100 * gflops / gemm.Gflops,
-                        wall.MedianMs / ort.Wall.MedianMs, cpu.MedianMs / ort.Cpu.MedianMs);
+                        wall.MedianMs / ort.Wall.MedianMs, cpu.MedianMs / ort.Cpu.MedianMs, wall.MedianMs / ortInt8.Wall.MedianMs);
                     results.Add(result);
                     Log.WriteLine($"[{model.Name}] {shape} {specs[e].Name,-10} median {wall.MedianMs,8:F2} ms  p90 {wall.P90Ms,8:F2}  " +
-                                  $"x{result.RatioToOrt:F2} ORT  cpu {cpu.MedianMs,8:F1} ms x{result.CpuRatioToOrt:F2}  {gflops,6:F1} GFLOP/s  (n={wall.Runs})");
+                                  $"x{result.RatioToOrt:F2} ORT x{result.RatioToOrtInt8:F2} int8  cpu {cpu.MedianMs,8:F1} ms x{result.CpuRatioToOrt:F2}  {gflops,6:F1} GFLOP/s  (n={wall.Runs})");
                 }
             }
             return results;

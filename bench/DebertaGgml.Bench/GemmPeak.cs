@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using DebertaGgml.Convert.Measurement;
 using Microsoft.ML.OnnxRuntime;
 
 namespace DebertaGgml.Bench;
@@ -40,15 +40,8 @@ public static class GemmPeak
 
     static GemmResult Time(string method, int size, int threads, int repeats, Action run)
     {
-        run(); // warm-up: page in, spin up threads, pack weights
-        var samples = new List<double>();
-        for (int r = 0; r < repeats; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            run();
-            samples.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        }
-        var stats = LatencyStats.From(samples);
+        // One warm-up run: page in, spin up threads, pack weights.
+        var stats = LatencyHarness.Run([run], warmUp: 1, _ => repeats, gapMs: 0)[0].Wall;
         // Peak = the fastest run: on a shared machine the slower runs measure the other processes, not the kernel.
         return new GemmResult(method, size, size, size, threads, stats, 2.0 * size * size * size / (stats.MinMs * 1e6));
     }

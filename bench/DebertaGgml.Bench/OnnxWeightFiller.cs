@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using DebertaGgml.Convert;
+using DebertaGgml.Convert.Checkpoints;
 
 namespace DebertaGgml.Bench;
 
@@ -30,41 +32,39 @@ public static class OnnxWeightFiller
     /// <summary>Writes one .bin per initializer; fails naming the tensor on a missing tensor or a shape mismatch.</summary>
     public static void Fill(PeerManifest manifest, string safetensorsPath, string outFolder)
     {
-        var entries = Safetensors.ReadHeader(safetensorsPath);
-        using var input = new FileStream(safetensorsPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        using var checkpoint = SafetensorsFile.Open(safetensorsPath);
         foreach (var init in manifest.Initializers)
         {
-            if (!entries.TryGetValue(init.HfName, out var entry))
+            if (!checkpoint.Tensors.TryGetValue(init.HfName, out var tensor))
                 throw new InvalidDataException($"{safetensorsPath}: missing tensor '{init.HfName}' needed by ONNX initializer '{init.Name}'");
             long[] expected = init.Transform == "transpose" ? [init.Shape[1], init.Shape[0]] : init.Shape;
-            if (!entry.Shape.SequenceEqual(expected))
-                throw new InvalidDataException($"{safetensorsPath}: tensor '{init.HfName}' has shape [{string.Join(", ", entry.Shape)}], " +
+            if (!tensor.Shape.SequenceEqual(expected))
+                throw new InvalidDataException($"{safetensorsPath}: tensor '{init.HfName}' has shape [{string.Join(", ", tensor.Shape)}], " +
                                                $"the manifest needs [{string.Join(", ", expected)}]");
-            input.Position = entry.Offset;
-            Safetensors.AtomicWrite(Path.Combine(outFolder, init.File), output =>
+            AtomicFile.Write(Path.Combine(outFolder, init.File), output =>
             {
-                if (init.Transform == "identity") CopyBytes(input, output, entry.Length);
-                else WriteTransposed(input, output, (int)entry.Shape[0], (int)entry.Shape[1]);
+                using var reader = checkpoint.OpenTensor(tensor);
+                if (init.Transform == "identity") CopyValues(reader, output, tensor.ElementCount);
+                else WriteTransposed(reader, output, (int)tensor.Shape[0], (int)tensor.Shape[1]);
             });
         }
     }
 
-    static void CopyBytes(Stream input, Stream output, long length)
+    static void CopyValues(ITensorReader reader, Stream output, long count)
     {
-        var buffer = new byte[1 << 20];
-        while (length > 0)
+        var buffer = new float[1 << 18];
+        for (long done = 0; done < count; done += buffer.Length)
         {
-            int n = input.Read(buffer, 0, (int)Math.Min(buffer.Length, length));
-            if (n == 0) throw new EndOfStreamException("checkpoint ended inside a tensor");
-            output.Write(buffer, 0, n);
-            length -= n;
+            var chunk = buffer.AsSpan(0, (int)Math.Min(buffer.Length, count - done));
+            reader.Read(chunk);
+            output.Write(MemoryMarshal.AsBytes(chunk));
         }
     }
 
-    static void WriteTransposed(Stream input, Stream output, int rows, int cols)
+    static void WriteTransposed(ITensorReader reader, Stream output, int rows, int cols)
     {
         var values = new float[(long)rows * cols];
-        input.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+        reader.Read(values);
         var transposed = new float[values.Length];
         for (int r = 0; r < rows; r++)
             for (int c = 0; c < cols; c++)

@@ -2,17 +2,18 @@ using Microsoft.ML.OnnxRuntime;
 
 namespace DebertaGgml.Bench;
 
-/// <summary>ONNX Runtime CPU on the peer graph: fp32, full graph optimization, intra-op threads as configured.</summary>
+/// <summary>ONNX Runtime CPU on the peer graph (fp32, or its int8 form): full graph optimization, intra-op threads as configured.</summary>
 public sealed class OrtEngine : IBenchEngine
 {
     readonly InferenceSession _session;
     readonly RunOptions _runOptions = new();
 
-    public string Name => "ORT fp32";
+    public string Name { get; }
 
     /// <param name="modelPath">model.onnx with its .bin files beside it (loaded by path so ORT finds external data).</param>
-    public OrtEngine(string modelPath, int threads)
+    public OrtEngine(string modelPath, string name, int threads)
     {
+        Name = name;
         using var options = new SessionOptions
         {
             IntraOpNumThreads = threads,

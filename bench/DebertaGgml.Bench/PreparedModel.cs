@@ -4,8 +4,8 @@ using DebertaGgml.Gguf;
 
 namespace DebertaGgml.Bench;
 
-/// <summary>One model size, ready to run: the synthetic HF checkpoint, the filled ONNX graph and our GGUF files.</summary>
-public sealed record PreparedModel(string Name, PeerManifest Manifest, string HfFolder, string OnnxPath,
+/// <summary>One model size, ready to run: the synthetic HF checkpoint, the filled ONNX graph, its int8 form and our GGUF files.</summary>
+public sealed record PreparedModel(string Name, PeerManifest Manifest, string HfFolder, string OnnxPath, string OnnxInt8Path,
                                    IReadOnlyDictionary<GgmlType, string> Gguf)
 {
     /// <summary>Pieces of the fixture tokenizer: random ids are drawn below this.</summary>
@@ -25,6 +25,8 @@ public sealed record PreparedModel(string Name, PeerManifest Manifest, string Hf
         log.WriteLine($"[{name}] checkpoint {hf} ({clock.Elapsed.TotalSeconds:F1} s)");
         string onnx = OnnxWeightFiller.Ensure(manifest, weights, Path.Combine(folder, "onnx"));
         log.WriteLine($"[{name}] onnx {onnx} ({clock.Elapsed.TotalSeconds:F1} s)");
+        string onnxInt8 = OnnxInt8Model.Ensure(onnx);
+        log.WriteLine($"[{name}] onnx int8 {onnxInt8} ({clock.Elapsed.TotalSeconds:F1} s)");
         var gguf = new Dictionary<GgmlType, string>();
         foreach (var type in types)
         {
@@ -35,6 +37,6 @@ public sealed record PreparedModel(string Name, PeerManifest Manifest, string Hf
             gguf[type] = path;
             log.WriteLine($"[{name}] gguf {path} ({clock.Elapsed.TotalSeconds:F1} s)");
         }
-        return new PreparedModel(name, manifest, hf, onnx, gguf);
+        return new PreparedModel(name, manifest, hf, onnx, onnxInt8, gguf);
     }
 }

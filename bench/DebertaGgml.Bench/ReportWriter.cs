@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using DebertaGgml.Convert;
 
 namespace DebertaGgml.Bench;
 
@@ -33,11 +34,11 @@ public static class ReportWriter
             if (latency.Count > 0)
             {
                 md.AppendLine();
-                md.AppendLine("| shape | engine | median ms | p90 ms | runs | ours/ORT | CPU ms | CPU ours/ORT | tokens/s | GFLOP/s | % of GEMM peak |");
-                md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+                md.AppendLine("| shape | engine | median ms | p90 ms | runs | ours/ORT | ours/ORT int8 | CPU ms | CPU ours/ORT | tokens/s | GFLOP/s | % of GEMM peak |");
+                md.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
                 foreach (var r in latency)
                     md.AppendLine($"| {r.Shape} | {r.Engine} | {F(r.Stats.MedianMs, 2)} | {F(r.Stats.P90Ms, 2)} | {r.Stats.Runs} | " +
-                                  $"{F(r.RatioToOrt, 2)} | {F(r.Cpu.MedianMs, 1)} | {F(r.CpuRatioToOrt, 2)} | {F(r.TokensPerSecond, 0)} | {F(r.Gflops, 1)} | {F(r.PercentOfGemmPeak, 0)} |");
+                                  $"{F(r.RatioToOrt, 2)} | {F(r.RatioToOrtInt8, 2)} | {F(r.Cpu.MedianMs, 1)} | {F(r.CpuRatioToOrt, 2)} | {F(r.TokensPerSecond, 0)} | {F(r.Gflops, 1)} | {F(r.PercentOfGemmPeak, 0)} |");
             }
             var memory = report.Memory.Where(r => r.Model == model).ToList();
             if (memory.Count > 0)
@@ -79,7 +80,7 @@ public static class ReportWriter
         int begin = text.IndexOf(DocsBegin, StringComparison.Ordinal), end = text.IndexOf(DocsEnd, StringComparison.Ordinal);
         if (begin < 0 || end < begin) throw new InvalidDataException($"{docsPath}: markers {DocsBegin} ... {DocsEnd} not found");
         string updated = text[..(begin + DocsBegin.Length)] + "\n" + markdown + text[end..];
-        Safetensors.AtomicWrite(docsPath, s => s.Write(Encoding.UTF8.GetBytes(updated)));
+        AtomicFile.Write(docsPath, s => s.Write(Encoding.UTF8.GetBytes(updated)));
     }
 
     static string F(double value, int decimals) =>

@@ -1,3 +1,5 @@
+using DebertaGgml.Convert.Measurement;
+
 namespace DebertaGgml.Bench;
 
 /// <summary>The machine the figures come from.</summary>
@@ -10,9 +12,9 @@ public sealed record AgreementResult(string Model, string Engine, string Cases, 
     public bool Passed => MaxAbsDiff <= Tolerance;
 }
 
-/// <summary>Ratios are ours / ORT of the medians (wall time; CPU time of the process per run).</summary>
+/// <summary>Ratios are this engine / ORT fp32 (or ORT int8) of the medians (wall time; CPU time of the process per run).</summary>
 public sealed record LatencyResult(string Model, string Shape, string Engine, LatencyStats Stats, LatencyStats Cpu, double TokensPerSecond,
-                                   double Gflops, double PercentOfGemmPeak, double RatioToOrt, double CpuRatioToOrt);
+                                   double Gflops, double PercentOfGemmPeak, double RatioToOrt, double CpuRatioToOrt, double RatioToOrtInt8);
 
 /// <summary>Measured in a fresh child process per engine: what a user's process would see.</summary>
 public sealed record MemoryResult(string Model, string Engine, long FileBytes, double LoadMs, double PeakRssMb, double BaselineRssMb, string Shape);

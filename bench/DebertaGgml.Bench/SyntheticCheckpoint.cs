@@ -1,13 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using DebertaGgml.Convert.Checkpoints;
 
 namespace DebertaGgml.Bench;
 
 /// <summary>
-/// Writes an HF-format DebertaV2ForSequenceClassification folder with seeded random weights of the peer graph's
-/// dimensions: config.json (the manifest's hf_config), model.safetensors (F32) and the fixture tokenizer.
-/// Scales keep activations in a realistic range: LayerNorm gains ~U(0.6, 1.4), biases 0.05*N(0,1), embeddings
-/// 0.5*N(0,1) and linear weights N(0, 1/in_features) so each projection roughly preserves variance.
+/// The one synthetic-checkpoint generator (bench and tests): HF-format folders with seeded random F32 weights at
+/// trained-model scales, so activations stay in a realistic range: LayerNorm gains ~U(0.6, 1.4), biases 0.05*N(0,1),
+/// embeddings 0.5*N(0,1) and other matrices N(0, 1/in_features), so each projection roughly preserves variance.
 /// </summary>
 public static class SyntheticCheckpoint
 {
@@ -17,7 +17,10 @@ public static class SyntheticCheckpoint
     // The fixture tokenizer (2000 pieces + [MASK] = 2000); the checkpoint's vocabulary has more rows, as deberta-v3 does.
     static readonly string[] TokenizerFiles = ["spm.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json"];
 
-    /// <summary>Creates the folder unless an identical one (same manifest config and seed) is already there.</summary>
+    /// <summary>
+    /// A DebertaV2ForSequenceClassification folder of the peer graph's dimensions (config.json from the manifest's
+    /// hf_config, model.safetensors and the fixture tokenizer); kept when an identical one (same config and seed) is there.
+    /// </summary>
     public static string Ensure(PeerManifest manifest, string folder, int seed, string tokenizerFolder)
     {
         var stamp = new JsonObject { ["seed"] = seed, ["hf_config"] = manifest.HfConfig.DeepClone(), ["version"] = 1 };
@@ -28,18 +31,27 @@ public static class SyntheticCheckpoint
         File.Delete(stampPath);
         foreach (string file in TokenizerFiles)
             File.Copy(Path.Combine(tokenizerFolder, file), Path.Combine(folder, file), overwrite: true);
-        File.WriteAllText(Path.Combine(folder, "config.json"), Config(manifest).ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        Write(folder, Config(manifest), manifest.HfTensors().ToList(), seed);
+        File.WriteAllText(stampPath, stamp.ToJsonString());
+        return folder;
+    }
 
-        var tensors = manifest.HfTensors().ToList();
+    /// <summary>
+    /// Writes <paramref name="config"/> (indented) as config.json and the tensors as model.safetensors in the given
+    /// order; each tensor's values depend only on the seed and its name.
+    /// </summary>
+    public static void Write(string folder, JsonObject config, IReadOnlyList<(string Name, long[] Shape)> tensors, int seed)
+    {
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        var shapes = tensors.ToDictionary(t => t.Name, t => t.Shape);
         var generators = new Dictionary<string, Func<double>>();
-        Safetensors.Write(Path.Combine(folder, WeightsFile), tensors, (name, start, values) =>
+        SafetensorsWriter.Write(Path.Combine(folder, WeightsFile), tensors, (name, start, values) =>
         {
-            if (start == 0) generators[name] = Distribution(name, tensors.First(t => t.HfName == name).Shape, seed);
+            if (start == 0) generators[name] = Distribution(name, shapes[name], seed);
             var next = generators[name];
             for (int i = 0; i < values.Length; i++) values[i] = (float)next();
         });
-        File.WriteAllText(stampPath, stamp.ToJsonString());
-        return folder;
     }
 
     static JsonObject Config(PeerManifest manifest)

@@ -1,10 +1,11 @@
 // Writes a deberta-v3-base-sized HF folder (config.json + model.safetensors, F32, ~184M parameters, and the
-// fixtures' spm.model) with seeded values at trained-model scales (see Scale), for measuring the converter and
-// the accuracy of quantized types.
+// fixtures' spm.model) with seeded values at trained-model scales (the bench's SyntheticCheckpoint, the one generator
+// of tests and bench), for measuring the converter and the accuracy of quantized types.
 // Usage, from the repository root: dotnet run tests/tools/make-synthetic-deberta.cs -- <folder> [--labels N]
 // Without --labels: DebertaV2Model; with it: DebertaV2ForSequenceClassification with N labels (pooler + classifier).
-using System.Text;
+#:project ../../bench/DebertaGgml.Bench/DebertaGgml.Bench.csproj
 using System.Text.Json.Nodes;
+using DebertaGgml.Bench;
 
 string folder = args.Length > 0 ? args[0] : throw new ArgumentException("usage: make-synthetic-deberta.cs <folder> [--labels N]");
 int labels = args.Length == 3 && args[1] == "--labels" ? int.Parse(args[2])
@@ -60,39 +61,7 @@ if (labels > 0)
     tensors.Add(("classifier.bias", [labels]));
 }
 // A task model keeps the encoder under "deberta." and its head at the top level, as HF saves it.
-var names = tensors.Select(t => labels == 0 || t.Name.StartsWith("pooler.") || t.Name.StartsWith("classifier.") ? t.Name : "deberta." + t.Name).ToList();
-
-var header = new JsonObject();
-long offset = 0;
-for (int i = 0; i < tensors.Count; i++)
-{
-    long bytes = 4 * tensors[i].Shape.Aggregate(1L, (a, b) => a * b);
-    header[names[i]] = new JsonObject { ["dtype"] = "F32", ["shape"] = new JsonArray(tensors[i].Shape.Select(d => (JsonNode)d).ToArray()), ["data_offsets"] = new JsonArray(offset, offset + bytes) };
-    offset += bytes;
-}
-var random = new Random(20240601);
-using var output = new BinaryWriter(new BufferedStream(File.Create(Path.Combine(folder, "model.safetensors")), 1 << 20));
-var headerBytes = Encoding.UTF8.GetBytes(header.ToJsonString());
-output.Write((ulong)headerBytes.Length);
-output.Write(headerBytes);
-foreach (var (name, shape) in tensors)
-{
-    var (mean, spread, uniform) = Scale(name, shape);
-    long count = shape.Aggregate(1L, (a, b) => a * b);
-    for (long i = 0; i < count; i++)
-    {
-        // Box-Muller: one normal value per call keeps the generator simple; speed is not the point here.
-        double u1 = 1 - random.NextDouble(), u2 = random.NextDouble();
-        double value = uniform ? 2 * u2 - 1 : Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
-        output.Write((float)(mean + spread * value));
-    }
-}
-Console.WriteLine($"{folder}: {tensors.Count} tensors, {offset / 4:N0} parameters, {offset:N0} bytes of F32");
-
-// Trained-model scales: LayerNorm gains U(0.6, 1.4), biases N(0, 0.05), embedding tables N(0, 0.5) and every other
-// matrix N(0, 1/in_features), so each projection keeps the variance of its input and attention is not uniform.
-static (double Mean, double Spread, bool Uniform) Scale(string name, long[] shape) =>
-    name.EndsWith("LayerNorm.weight") ? (1.0, 0.4, true)
-    : name.EndsWith(".bias") ? (0.0, 0.05, false)
-    : name.Contains("embeddings") ? (0.0, 0.5, false)
-    : (0.0, 1.0 / Math.Sqrt(shape[^1]), false);
+var named = tensors.Select(t => (labels == 0 || t.Name.StartsWith("pooler.") || t.Name.StartsWith("classifier.") ? t.Name : "deberta." + t.Name, t.Shape)).ToList();
+SyntheticCheckpoint.Write(folder, config, named, seed: 20240601);
+long parameters = tensors.Sum(t => t.Shape.Aggregate(1L, (a, b) => a * b));
+Console.WriteLine($"{folder}: {tensors.Count} tensors, {parameters:N0} parameters, {4 * parameters:N0} bytes of F32");

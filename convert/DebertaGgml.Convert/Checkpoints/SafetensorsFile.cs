@@ -128,6 +128,16 @@ public sealed class SafetensorsFile : ICheckpoint
         return new Reader(this, tensor, offset);
     }
 
+    /// <summary>Every value of the tensor <paramref name="name"/> as float32, for tensors small enough to hold at once.</summary>
+    public float[] ReadAll(string name)
+    {
+        if (!_tensors.TryGetValue(name, out var tensor)) throw new ConvertException(Path, $"no tensor '{name}'");
+        var values = new float[tensor.ElementCount];
+        using var reader = OpenTensor(tensor);
+        reader.Read(values);
+        return values;
+    }
+
     private sealed class Reader(SafetensorsFile file, CheckpointTensor tensor, long offset) : ITensorReader
     {
         private long _offset = offset;

@@ -2,40 +2,43 @@ using System.Buffers.Binary;
 
 namespace DebertaGgml.Convert;
 
-/// <summary>Minimal protobuf wire-format writer (varint, fixed32 float, length-delimited).</summary>
+/// <summary>Minimal protobuf wire-format writer (varint, fixed32 float, length-delimited); calls chain.</summary>
 internal sealed class ProtobufWriter
 {
     private readonly MemoryStream _stream = new();
 
-    public void WriteVarintField(int field, ulong value)
+    public ProtobufWriter WriteVarintField(int field, ulong value)
     {
         WriteVarint((ulong)field << 3);
         WriteVarint(value);
+        return this;
     }
 
-    public void WriteBoolField(int field, bool value) => WriteVarintField(field, value ? 1UL : 0UL);
+    public ProtobufWriter WriteBoolField(int field, bool value) => WriteVarintField(field, value ? 1UL : 0UL);
 
     /// <summary>int32 fields are written as sign-extended 64-bit varints, as protobuf requires for negatives.</summary>
-    public void WriteInt32Field(int field, int value) => WriteVarintField(field, unchecked((ulong)(long)value));
+    public ProtobufWriter WriteInt32Field(int field, int value) => WriteVarintField(field, unchecked((ulong)(long)value));
 
-    public void WriteFloatField(int field, float value)
+    public ProtobufWriter WriteFloatField(int field, float value)
     {
         WriteVarint(((ulong)field << 3) | 5);
         Span<byte> bytes = stackalloc byte[4];
         BinaryPrimitives.WriteSingleLittleEndian(bytes, value);
         _stream.Write(bytes);
+        return this;
     }
 
-    public void WriteBytesField(int field, ReadOnlySpan<byte> value)
+    public ProtobufWriter WriteBytesField(int field, ReadOnlySpan<byte> value)
     {
         WriteVarint(((ulong)field << 3) | 2);
         WriteVarint((ulong)value.Length);
         _stream.Write(value);
+        return this;
     }
 
-    public void WriteStringField(int field, string value) => WriteBytesField(field, System.Text.Encoding.UTF8.GetBytes(value));
+    public ProtobufWriter WriteStringField(int field, string value) => WriteBytesField(field, System.Text.Encoding.UTF8.GetBytes(value));
 
-    public void WriteMessageField(int field, ProtobufWriter message) => WriteBytesField(field, message.ToArray());
+    public ProtobufWriter WriteMessageField(int field, ProtobufWriter message) => WriteBytesField(field, message.ToArray());
 
     public byte[] ToArray() => _stream.ToArray();
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using DebertaGgml.Convert.Measurement;
 
 namespace DebertaGgml.Cli.Commands;
 
@@ -63,20 +64,10 @@ internal static class BenchCommand
 
         var input = Input(model, batch, tokens);
         var outputs = model.Info.Head == ModelHead.None ? ModelOutputKinds.LastHiddenState : ModelOutputKinds.Logits;
-        for (int i = 0; i < warmup; i++) model.Evaluate(input, outputs);
-        var times = new double[iterations];
-        for (int i = 0; i < iterations; i++)
-        {
-            if (gapMs > 0) Thread.Sleep(gapMs);
-            long t0 = Stopwatch.GetTimestamp();
-            model.Evaluate(input, outputs);
-            times[i] = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        }
-        Array.Sort(times);
-        double median = Quantile(times, 0.5);
+        var wall = LatencyHarness.Run([() => model.Evaluate(input, outputs)], warmup, _ => iterations, gapMs)[0].Wall;
         return new Result(Path.GetFullPath(path), model.Info.Head.ToString(), model.Info.Device, model.Info.DeviceReason, batch, tokens, threads, model.ThreadsFor(batch, tokens), gapMs,
-            new FileInfo(path).Length, loadMs, iterations, median, Quantile(times, 0.9), times[0], times.Average(),
-            batch * 1000 / median, batch * tokens * 1000 / median, PeakRssMb(), model.Info.OwnKernelWeights);
+            new FileInfo(path).Length, loadMs, iterations, wall.MedianMs, wall.P90Ms, wall.MinMs, wall.MeanMs,
+            batch * 1000 / wall.MedianMs, batch * tokens * 1000 / wall.MedianMs, ProcessMemory.PeakRssMb(), model.Info.OwnKernelWeights);
     }
 
     /// <summary>
@@ -97,21 +88,6 @@ internal static class BenchCommand
             span[^1] = settings.SepId;
         }
         return new ModelInput(ids, Enumerable.Repeat(1, ids.Length).ToArray(), null, batch, tokens);
-    }
-
-    static double Quantile(double[] sorted, double q)
-    {
-        double position = q * (sorted.Length - 1);
-        int lower = (int)position, upper = Math.Min(lower + 1, sorted.Length - 1);
-        return sorted[lower] + (position - lower) * (sorted[upper] - sorted[lower]);
-    }
-
-    /// <summary>Peak resident set size of this process (VmHWM, Linux); NaN elsewhere.</summary>
-    static double PeakRssMb()
-    {
-        const string status = "/proc/self/status";
-        string? line = File.Exists(status) ? File.ReadLines(status).FirstOrDefault(l => l.StartsWith("VmHWM:")) : null;
-        return line == null ? double.NaN : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0;
     }
 
     static string Describe(Result r)

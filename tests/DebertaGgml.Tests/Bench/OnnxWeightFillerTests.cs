@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json.Nodes;
 using DebertaGgml.Bench;
+using DebertaGgml.Convert.Checkpoints;
 using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Bench;
@@ -22,7 +23,7 @@ public sealed class OnnxWeightFillerTests : IDisposable
     string WriteCheckpoint(params (string Name, long[] Shape)[] tensors)
     {
         string path = Path.Combine(_dir, "model.safetensors");
-        Safetensors.Write(path, tensors, (name, start, span) =>
+        SafetensorsWriter.Write(path, tensors, (name, start, span) =>
         {
             for (int i = 0; i < span.Length; i++) span[i] = Value(name, start + i);
         });

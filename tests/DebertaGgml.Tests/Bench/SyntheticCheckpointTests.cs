@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DebertaGgml.Bench;
+using DebertaGgml.Convert.Checkpoints;
 using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Bench;
@@ -22,15 +23,10 @@ public sealed class SyntheticCheckpointTests : IDisposable
     static PeerInitializer Init(string name, long[] shape) =>
         new(name, name + ".bin", shape, "float32", shape.Aggregate(1L, (a, b) => a * b) * 4, name, "identity");
 
-    float[] Tensor(string folder, string name)
+    static float[] Tensor(string folder, string name)
     {
-        string path = Path.Combine(folder, SyntheticCheckpoint.WeightsFile);
-        var entry = Safetensors.ReadHeader(path)[name];
-        using var stream = File.OpenRead(path);
-        stream.Position = entry.Offset;
-        var bytes = new byte[entry.Length];
-        stream.ReadExactly(bytes);
-        return Enumerable.Range(0, bytes.Length / 4).Select(i => BitConverter.ToSingle(bytes, i * 4)).ToArray();
+        using var file = SafetensorsFile.Open(Path.Combine(folder, SyntheticCheckpoint.WeightsFile));
+        return file.ReadAll(name);
     }
 
     [Fact]
@@ -44,8 +40,8 @@ public sealed class SyntheticCheckpointTests : IDisposable
         Assert.Equal(3, config["id2label"]!.AsObject().Count);
         Assert.True(File.Exists(Path.Combine(folder, "spm.model")));
 
-        var header = Safetensors.ReadHeader(Path.Combine(folder, SyntheticCheckpoint.WeightsFile));
-        Assert.Equal(Manifest().Initializers.Select(i => i.HfName).Order(), header.Keys.Order());
+        using (var file = SafetensorsFile.Open(Path.Combine(folder, SyntheticCheckpoint.WeightsFile)))
+            Assert.Equal(Manifest().Initializers.Select(i => i.HfName).Order(), file.Tensors.Keys.Order());
         var gains = Tensor(folder, "deberta.embeddings.LayerNorm.weight");
         Assert.All(gains, g => Assert.InRange(g, 0.6f, 1.4f));
         var query = Tensor(folder, "deberta.encoder.layer.0.attention.self.query_proj.weight");

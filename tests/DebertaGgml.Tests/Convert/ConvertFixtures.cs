@@ -1,10 +1,9 @@
-using System.Buffers.Binary;
-using System.Text.Json;
+using DebertaGgml.Convert.Checkpoints;
 using DebertaGgml.Tests.TestSupport;
 
 namespace DebertaGgml.Tests.Convert;
 
-/// <summary>Fixture locations and an independent reading of HF safetensors (the expected side of round-trip checks).</summary>
+/// <summary>Fixture locations and the fixtures' HF tensors (the expected side of round-trip checks).</summary>
 internal static class ConvertFixtures
 {
     public static string ModelsDir => Repo.Fixtures("models");
@@ -37,40 +36,13 @@ internal static class ConvertFixtures
     /// <summary>Every tensor of a model folder's safetensors file(s): name -> (shape, float32 values).</summary>
     public static Dictionary<string, (long[] Shape, float[] Values)> ReadSafetensors(string folder)
     {
-        var files = Directory.GetFiles(folder, "*.safetensors");
         var result = new Dictionary<string, (long[], float[])>();
-        foreach (var file in files)
+        foreach (var path in Directory.GetFiles(folder, "*.safetensors"))
         {
-            var bytes = File.ReadAllBytes(file);
-            long headerLength = BinaryPrimitives.ReadInt64LittleEndian(bytes);
-            using var header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
-            foreach (var entry in header.RootElement.EnumerateObject().Where(e => e.Name != "__metadata__"))
-            {
-                var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt64()).ToArray();
-                var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => (int)e.GetInt64()).ToArray();
-                var data = bytes.AsSpan(8 + (int)headerLength + offsets[0], offsets[1] - offsets[0]);
-                string dtype = entry.Value.GetProperty("dtype").GetString()!;
-                result[entry.Name] = (shape, Decode(dtype, data));
-            }
+            using var file = SafetensorsFile.Open(path);
+            foreach (var tensor in file.Tensors.Values)
+                result[tensor.Name] = (tensor.Shape, file.ReadAll(tensor.Name));
         }
         return result;
-    }
-
-    private static float[] Decode(string dtype, ReadOnlySpan<byte> data)
-    {
-        int width = dtype == "F32" ? 4 : 2;
-        var values = new float[data.Length / width];
-        for (int i = 0; i < values.Length; i++)
-        {
-            var bytes = data[(width * i)..];
-            values[i] = dtype switch
-            {
-                "F32" => BinaryPrimitives.ReadSingleLittleEndian(bytes),
-                "F16" => (float)BinaryPrimitives.ReadHalfLittleEndian(bytes),
-                "BF16" => BitConverter.Int32BitsToSingle(BinaryPrimitives.ReadUInt16LittleEndian(bytes) << 16),
-                _ => throw new NotSupportedException(dtype),
-            };
-        }
-        return values;
     }
 }

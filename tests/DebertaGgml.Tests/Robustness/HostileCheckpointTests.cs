@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text.Json.Nodes;
+using DebertaGgml.Bench;
 using DebertaGgml.Convert;
 using DebertaGgml.Gguf;
 using DebertaGgml.Tests.Convert;
@@ -85,7 +86,7 @@ public class HostileCheckpointTests : IDisposable
         var config = JsonNode.Parse(File.ReadAllText(Repo.Fixtures("models", "v3-Model", "config.json")))!.AsObject();
         config["vocab_size"] = 320_000;
         var fixture = ConvertFixtures.ReadSafetensors(ConvertFixtures.Model("v3-Model"));
-        var shapes = fixture.Select(kv => (kv.Key, kv.Key.Contains("word_embeddings") ? [320_000, kv.Value.Shape[1]] : kv.Value.Shape));
+        var shapes = fixture.Select(kv => (kv.Key, kv.Key.Contains("word_embeddings") ? [320_000, kv.Value.Shape[1]] : kv.Value.Shape)).ToList();
         SyntheticCheckpoint.Write(folder, config, shapes, seed: 5);
         foreach (string file in new[] { "spm.model", "tokenizer_config.json", "special_tokens_map.json", "added_tokens.json" })
             File.Copy(Repo.Fixtures("models", "v3-Model", file), Path.Combine(folder, file));

@@ -1,8 +1,14 @@
-namespace DebertaGgml.Bench;
+namespace DebertaGgml.Convert.Measurement;
 
 /// <summary>Summary of timed runs in milliseconds.</summary>
+/// <param name="MedianMs">The median.</param>
+/// <param name="P90Ms">The 90th percentile.</param>
+/// <param name="MinMs">The fastest run.</param>
+/// <param name="MeanMs">The mean.</param>
+/// <param name="Runs">How many runs were timed.</param>
 public sealed record LatencyStats(double MedianMs, double P90Ms, double MinMs, double MeanMs, int Runs)
 {
+    /// <summary>Summarizes <paramref name="samplesMs"/>; throws on an empty collection.</summary>
     public static LatencyStats From(IReadOnlyCollection<double> samplesMs)
     {
         if (samplesMs.Count == 0) throw new ArgumentException("no samples", nameof(samplesMs));
@@ -11,7 +17,7 @@ public sealed record LatencyStats(double MedianMs, double P90Ms, double MinMs, d
     }
 
     /// <summary>Linear interpolation between closest ranks.</summary>
-    static double Quantile(double[] sorted, double q)
+    private static double Quantile(double[] sorted, double q)
     {
         double position = q * (sorted.Length - 1);
         int lower = (int)Math.Floor(position);
