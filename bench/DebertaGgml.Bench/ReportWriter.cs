@@ -65,9 +65,9 @@ public static class ReportWriter
             if (targets.Count > 0)
             {
                 md.AppendLine();
-                md.AppendLine("| target (issue 7) | measured | met |");
-                md.AppendLine("| --- | ---: | --- |");
-                foreach (var t in targets) md.AppendLine($"| {t.Description} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
+                md.AppendLine("| issue | target | measured | met |");
+                md.AppendLine("| --- | --- | ---: | --- |");
+                foreach (var t in targets) md.AppendLine($"| {t.Issue} | {t.Description} | {t.Measured} | {(t.Met ? "yes" : "**no**")} |");
             }
         }
         return md.ToString();
