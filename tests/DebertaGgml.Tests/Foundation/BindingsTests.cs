@@ -11,7 +11,7 @@ public class BindingsTests
     static readonly string GeneratedFile = Repo.Path("bindings", "DebertaGgml.Native", "Generated", "NativeMethods.g.cs");
 
     [Fact]
-    public void GeneratedBindingsMatchTheHeader()
+    public void Generated_bindings_match_the_header()
     {
         string regenerated = BindingsGenerator.GenerateFromHeader(Repo.Path("native", "include", "deberta.h"));
         string committed = File.ReadAllText(GeneratedFile);
@@ -26,7 +26,7 @@ public class BindingsTests
 
     [Theory]
     [MemberData(nameof(NativeStructs))]
-    public void StructLayoutMatchesTheCSide(string structName)
+    public void Struct_layout_matches_the_C_side(string structName)
     {
         NativeLibraryLoader.EnsureLoaded();
         var type = typeof(NativeLibraryLoader).Assembly.GetTypes().Single(t => t.Name == structName);
@@ -40,7 +40,7 @@ public class BindingsTests
     }
 
     [Fact]
-    public void EveryStructOfTheHeaderIsCovered()
+    public void Every_struct_of_the_header_is_covered()
     {
         Assert.True(NativeStructs().Count() >= 5);
     }

@@ -8,7 +8,7 @@ namespace DebertaGgml.Tests.Foundation;
 public class NativeLibraryTests
 {
     [Fact]
-    public void ReportsTheGgmlBuildItWasWrittenFor()
+    public void Reports_the_ggml_build_it_was_written_for()
     {
         var info = DebertaLibrary.GetInfo();
         Assert.Equal("0.23.0", info.GgmlVersion);
@@ -18,7 +18,7 @@ public class NativeLibraryTests
     }
 
     [Fact]
-    public void LoadsTheVariantWithGgmlsHighestScoreForThisProcessor()
+    public void Loads_the_variant_with_ggmls_highest_score_for_this_processor()
     {
         if (Environment.GetEnvironmentVariable(NativeLibraryLoader.VariantEnvironmentVariable) != null) return;
         var info = DebertaLibrary.GetInfo();
@@ -34,7 +34,7 @@ public class NativeLibraryTests
     [InlineData(7, 5, 3, 2)]
     [InlineData(33, 17, 65, 2)]
     [InlineData(64, 128, 256, 1)]
-    public void SelfTestMatMulMatchesManagedProduct(int m, int n, int k, int threads)
+    public void Self_test_matmul_matches_the_managed_product(int m, int n, int k, int threads)
     {
         var rng = new Random(m * 1000 + n * 10 + k);
         float[] a = Enumerable.Range(0, m * k).Select(_ => (float)(rng.NextDouble() * 2 - 1)).ToArray();
@@ -51,14 +51,14 @@ public class NativeLibraryTests
     }
 
     [Fact]
-    public void InvalidArgumentsBecomeArgumentExceptionsWithTheNativeReason()
+    public void Invalid_arguments_become_argument_exceptions_with_the_native_reason()
     {
         var e = Assert.Throws<ArgumentException>(() => DebertaLibrary.SelfTestMatMul([1f], [1f], 1, 1, 1, threads: 0));
         Assert.Contains("n_threads", e.Message);
     }
 
     [Fact]
-    public void ForcedBaselineVariantStillComputes()
+    public void Forced_baseline_variant_still_computes()
     {
         var r = CliProcess.Run(["info", "--json"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "x64" });
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -68,7 +68,7 @@ public class NativeLibraryTests
     }
 
     [Fact]
-    public void TheChosenVariantIsLoggedWithItsReason()
+    public void The_chosen_variant_is_logged_with_its_reason()
     {
         var r = CliProcess.Run(["info", "--verbose"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "haswell" });
         Assert.True(r.ExitCode == 0, r.StdErr);
@@ -76,7 +76,7 @@ public class NativeLibraryTests
     }
 
     [Fact]
-    public void TheRememberedChoiceIsTheOneAFullScanMakes()
+    public void The_remembered_choice_is_the_one_a_full_scan_makes()
     {
         string cache = Directory.CreateTempSubdirectory("deberta-cache-").FullName;
         try
@@ -113,7 +113,7 @@ public class NativeLibraryTests
     }
 
     [Fact]
-    public void UnknownForcedVariantIsAOneLineErrorListingTheVariants()
+    public void Unknown_forced_variant_is_a_one_line_error_listing_the_variants()
     {
         var r = CliProcess.Run(["info"], new Dictionary<string, string?> { [NativeLibraryLoader.VariantEnvironmentVariable] = "sse9" });
         Assert.Equal(1, r.ExitCode);
@@ -123,7 +123,7 @@ public class NativeLibraryTests
     }
 
     [Fact]
-    public void MissingNativeLibraryListsThePathsTried()
+    public void Missing_native_library_lists_the_paths_tried()
     {
         using var app = new TempApplication();
         var r = CliProcess.Run(["info"], dll: app.CliDll);

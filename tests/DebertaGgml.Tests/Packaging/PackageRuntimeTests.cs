@@ -25,7 +25,7 @@ public class PackageRuntimeTests
 
     [PackedTheory]
     [MemberData(nameof(Runtimes))]
-    public void EachRidFolderHoldsLibdebertaAndGgmlForItsMachine(string package, string rid, string machine)
+    public void Each_rid_folder_holds_libdeberta_and_ggml_for_its_machine(string package, string rid, string machine)
     {
         using var zip = ZipFile.OpenRead(FindPackage(package));
         string prefix = (package == "DebertaGgml.Cli" ? "tools/net10.0/any/" : "") + $"runtimes/{rid}/native/";
@@ -50,7 +50,7 @@ public class PackageRuntimeTests
     }
 
     [PackedFact]
-    public void BothPackagesCarryTheThirdPartyNotice()
+    public void Both_packages_carry_the_third_party_notice()
     {
         foreach (var package in new[] { "DebertaGgml", "DebertaGgml.Cli" })
         {

@@ -36,10 +36,10 @@ public class HostileGgufTests : IDisposable
     }
 
     [Fact]
-    public void TheUndamagedFileLoads() => Assert.Null(Load(HostileGguf.Valid()));
+    public void The_undamaged_file_loads() => Assert.Null(Load(HostileGguf.Valid()));
 
     [Fact]
-    public void TruncationAtAnyPointIsRejected()
+    public void Truncation_at_any_point_is_rejected()
     {
         byte[] valid = HostileGguf.Valid();
         long end = HostileGguf.EndOfTensorData(valid);  // what follows is alignment padding only
@@ -56,7 +56,7 @@ public class HostileGgufTests : IDisposable
     }
 
     [Fact]
-    public void RandomCorruptionNeverCrashes()
+    public void Random_corruption_never_crashes()
     {
         byte[] valid = HostileGguf.Valid();
         var rng = new Random(8);
@@ -79,7 +79,7 @@ public class HostileGgufTests : IDisposable
     [Theory]
     [InlineData(8, "tensor")]   // tensor count
     [InlineData(16, "key-value")] // key/value count
-    public void AbsurdCountsAreRejectedWithoutAllocating(int position, string what)
+    public void Absurd_counts_are_rejected_without_allocating(int position, string what)
     {
         byte[] damaged = HostileGguf.Valid();
         BinaryPrimitives.WriteUInt64LittleEndian(damaged.AsSpan(position), 1UL << 60);
@@ -90,7 +90,7 @@ public class HostileGgufTests : IDisposable
     }
 
     [Fact]
-    public void AbsurdDimensionIsRejected()
+    public void Absurd_dimension_is_rejected()
     {
         byte[] damaged = HostileGguf.Valid();
         HostileGguf.SetDimension0(damaged, "blk.0.attn_q.weight", 1UL << 40);
@@ -98,7 +98,7 @@ public class HostileGgufTests : IDisposable
     }
 
     [Fact]
-    public void DataOffsetOutsideTheFileIsRejected()
+    public void Data_offset_outside_the_file_is_rejected()
     {
         byte[] damaged = HostileGguf.Valid();
         HostileGguf.SetOffset(damaged, "blk.1.ffn_up.weight", (ulong)damaged.Length * 4);
@@ -106,7 +106,7 @@ public class HostileGgufTests : IDisposable
     }
 
     [Fact]
-    public void OverlappingDataIsRejected()
+    public void Overlapping_data_is_rejected()
     {
         byte[] damaged = HostileGguf.Valid();
         HostileGguf.SetOffset(damaged, "blk.1.attn_k.weight", HostileGguf.GetOffset(damaged, "blk.1.attn_q.weight"));
@@ -114,28 +114,28 @@ public class HostileGgufTests : IDisposable
     }
 
     [Fact]
-    public void KeyOfTheWrongTypeIsRejected()
+    public void Key_of_the_wrong_type_is_rejected()
     {
         var bytes = HostileGguf.Rewrite(m => HostileGguf.Replace(m, "deberta-v2.block_count", GgufValue.Of("two")));
         Assert.Contains("deberta-v2.block_count", Rejected(bytes).Message);
     }
 
     [Fact]
-    public void MissingTensorIsRejected()
+    public void Missing_tensor_is_rejected()
     {
         var bytes = HostileGguf.Rewrite(m => m, t => t.Name != "blk.1.attn_v.weight");
         Assert.Contains("blk.1.attn_v.weight", Rejected(bytes).Message);
     }
 
     [Fact]
-    public void WrongArchitectureIsRejected()
+    public void Wrong_architecture_is_rejected()
     {
         var bytes = HostileGguf.Rewrite(m => HostileGguf.Replace(m, "general.architecture", GgufValue.Of("llama")));
         Assert.Contains("llama", Rejected(bytes).Message);
     }
 
     [Fact]
-    public void ImplausibleHyperparametersAreRejected()
+    public void Implausible_hyperparameters_are_rejected()
     {
         var bytes = HostileGguf.Rewrite(m => HostileGguf.Replace(m, "deberta-v2.attention.head_count", GgufValue.Of(5u)));
         Assert.Contains("5 heads", Rejected(bytes).Message);

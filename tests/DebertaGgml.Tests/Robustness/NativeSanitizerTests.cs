@@ -45,7 +45,7 @@ public class NativeSanitizerTests
     };
 
     [Fact]
-    public void CApiChecksRunCleanUnderSanitizers()
+    public void C_api_checks_run_clean_under_sanitizers()
     {
         string dir = Build.Value;
         string model = ConvertedModels.Get("v3-SequenceClassification");
@@ -58,7 +58,7 @@ public class NativeSanitizerTests
     }
 
     [Fact]
-    public void OwnKernelsMatchTheirScalarReferencesUnderSanitizers()
+    public void Own_kernels_match_their_scalar_references_under_sanitizers()
     {
         // native/tests/kernel_checks.cpp: every product shape of the DeBERTa sizes and odd ones, each type, 1 and 2
         // threads; exit 77 where this processor lacks the instructions.
@@ -71,7 +71,7 @@ public class NativeSanitizerTests
     }
 
     [Fact]
-    public void ModelLoaderSurvivesFuzzing()
+    public void Model_loader_survives_fuzzing()
     {
         string dir = Build.Value;
         // The CI run replays a fixed number of mutations from a fixed seed, so it checks the same inputs on every
