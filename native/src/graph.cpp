@@ -66,17 +66,20 @@ private:
         return ggml_add(ctx_, ggml_mul(ctx_, x, weight), bias);
     }
 
-    // nn.Linear: weight ne = [in, out] -> [out, ...]. The product sees a 2-D input (all tokens of all sequences as
-    // rows) because ggml's repacked-weight kernels take 2-D operands only.
-    ggml_tensor * linear(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias) {
+    // nn.Linear, then act: weight ne = [in, out] -> [out, ...]. The product sees a 2-D input (all tokens of all
+    // sequences as rows) because ggml's repacked-weight kernels take 2-D operands only. Bias and GELU go to the product,
+    // which runs them in our kernels' output stage when the weight is packed.
+    ggml_tensor * linear(ggml_tensor * x, ggml_tensor * weight, ggml_tensor * bias, activation act = activation::identity) {
         ggml_tensor * rows = ggml_reshape_2d(ctx_, x, x->ne[0], ggml_nelements(x) / x->ne[0]);
-        x = ggml_reshape_4d(ctx_, weight_product(ctx_, m_.packed, weight, rows), weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
-        return bias ? ggml_add(ctx_, x, bias) : x;
+        const bool gelu = act == activation::gelu_erf;
+        ggml_tensor * y = weight_product(ctx_, m_.packed, weight, rows, bias, gelu);
+        y = ggml_reshape_4d(ctx_, y, weight->ne[1], x->ne[1], x->ne[2], x->ne[3]);
+        return gelu ? y : activate(y, act);
     }
 
     ggml_tensor * activate(ggml_tensor * x, activation act) {
         switch (act) {
-            case activation::gelu_erf: return ggml_gelu_erf(ctx_, x);
+            case activation::gelu_erf: return gelu_erf_node(ctx_, m_.packed, x);
             case activation::gelu_tanh: return ggml_gelu(ctx_, x);
             case activation::relu: return ggml_relu(ctx_, x);
             case activation::tanh: return ggml_tanh(ctx_, x);
@@ -124,32 +127,34 @@ private:
     // DisentangledSelfAttention; x [H, T, S] -> context [H, T, S].
     ggml_tensor * build_attention(ggml_tensor * x, int64_t il) {
         const layer_weights & l = w_.layers[il];
-        // q and k are copied once into head-major order: QK^T, c2p and p2c then take ggml's GEMM paths, which need a
-        // contiguous second operand (on the permuted views they ran a dot-product loop).
-        ggml_tensor * q = ggml_cont(ctx_, split_heads(cb(linear(x, l.q_w, l.q_b), "q", il))); // [d, T, nh, S]
-        ggml_tensor * k = ggml_cont(ctx_, split_heads(cb(linear(x, l.k_w, l.k_b), "k", il))); // [d, T, nh, S]
+        // For ggml's mul_mat, q and k are copied once into head-major order: QK^T, c2p and p2c then take ggml's GEMM
+        // paths, which need a contiguous second operand (on the permuted views they ran a dot-product loop). Our
+        // attention products read the views.
+        const auto heads = [&](ggml_tensor * t) { return m_.packed.own_ops ? split_heads(t) : ggml_cont(ctx_, split_heads(t)); };
+        ggml_tensor * q = heads(cb(linear(x, l.q_w, l.q_b), "q", il));                  // [d, T, nh, S]
+        ggml_tensor * k = heads(cb(linear(x, l.k_w, l.k_b), "k", il));                  // [d, T, nh, S]
         ggml_tensor * v = cb(linear(x, l.v_w, l.v_b), "v", il);
         v = ggml_reshape_4d(ctx_, v, hp_.head_dim, hp_.n_heads, T_, S_);
         v = ggml_cont(ctx_, ggml_permute(ctx_, v, 1, 2, 0, 3));                         // [T, d, nh, S]
 
         // Scores are summed unscaled; the softmax applies 1/sqrt(d * (1 + position terms)) to all of them.
-        ggml_tensor * scores = cb(ggml_mul_mat(ctx_, k, q), "kq", il);                   // [T_k, T_q, nh, S]
+        ggml_tensor * scores = cb(activation_product(ctx_, m_.packed, k, q), "kq", il);  // [T_k, T_q, nh, S]
         if (hp_.relative_attention && hp_.c2p) {
             // content -> position: q_i . pos_key[row(i - j)]; one gather serves every head and sequence.
             ggml_tensor * pk = position_heads(l.pos_key, io_.rel_c2p);
-            ggml_tensor * full = cb(ggml_mul_mat(ctx_, pk, q), "c2p_full", il);          // [W, T_q, nh, S]
+            ggml_tensor * full = cb(activation_product(ctx_, m_.packed, pk, q), "c2p_full", il); // [W, T_q, nh, S]
             scores = ggml_add(ctx_, scores, cb(relative_shift(full), "c2p", il));     // add reads the strided view
         }
         if (hp_.relative_attention && hp_.p2c) {
             // position -> content: k_j . pos_query[row(i - j)], computed per key row, then transposed.
             ggml_tensor * pq = position_heads(l.pos_query, io_.rel_p2c);
-            ggml_tensor * full = cb(ggml_mul_mat(ctx_, pq, k), "p2c_full", il);          // [W, T_k, nh, S]
+            ggml_tensor * full = cb(activation_product(ctx_, m_.packed, pq, k), "p2c_full", il); // [W, T_k, nh, S]
             ggml_tensor * p2c = ggml_transpose(ctx_, relative_shift(full));                 // [T_k, T_q, nh, S]
             scores = ggml_add(ctx_, scores, cb(p2c, "p2c", il));                        // add reads the transposed view
         }
         ggml_tensor * probs = ggml_soft_max_ext(ctx_, scores, io_.kq_mask, 1.0f / hp_.attention_scale(), 0.0f);
         cb(probs, "attn_probs", il);
-        ggml_tensor * ctx_layer = ggml_mul_mat(ctx_, v, probs);                           // [d, T_q, nh, S]
+        ggml_tensor * ctx_layer = activation_product(ctx_, m_.packed, v, probs);         // [d, T_q, nh, S]
         ctx_layer = ggml_cont(ctx_, ggml_permute(ctx_, ctx_layer, 0, 2, 1, 3));           // [d, nh, T, S]
         return cb(ggml_reshape_3d(ctx_, ctx_layer, hp_.hidden_size, T_, S_), "attn_context", il);
     }
@@ -160,7 +165,7 @@ private:
         ggml_tensor * attn = build_attention(x, il);
         attn = ggml_add(ctx_, linear(attn, l.attn_out_w, l.attn_out_b), x);
         attn = cb(layer_norm(attn, l.attn_norm_w, l.attn_norm_b), "attn_out", il);      // [H, T, S]
-        ggml_tensor * ffn = activate(linear(attn, l.ffn_up_w, l.ffn_up_b), hp_.hidden_act); // [I, T, S]
+        ggml_tensor * ffn = linear(attn, l.ffn_up_w, l.ffn_up_b, hp_.hidden_act);         // [I, T, S]
         ffn = ggml_add(ctx_, linear(cb(ffn, "ffn_act", il), l.ffn_down_w, l.ffn_down_b), attn);
         return cb(layer_norm(ffn, l.out_norm_w, l.out_norm_b), "layer_out", il);         // [H, T, S]
     }
@@ -188,14 +193,14 @@ private:
             case DEBERTA_HEAD_MULTIPLE_CHOICE: {
                 ggml_tensor * first = ggml_view_2d(ctx_, h, hp_.hidden_size, S_, h->nb[2], 0);              // [H, S]
                 if (!ggml_is_contiguous(first)) first = ggml_cont(ctx_, first); // one sequence needs no copy
-                ggml_tensor * pooled = cb(activate(linear(first, w_.pooler_w, w_.pooler_b), hp_.pooler_act), "pooled");
+                ggml_tensor * pooled = cb(linear(first, w_.pooler_w, w_.pooler_b, hp_.pooler_act), "pooled");
                 return cb(linear(pooled, w_.cls_w, w_.cls_b), "logits");
             }
             case DEBERTA_HEAD_TOKEN_CLASSIFICATION:
             case DEBERTA_HEAD_QUESTION_ANSWERING:
                 return cb(linear(h, w_.cls_w, w_.cls_b), "logits");
             case DEBERTA_HEAD_MASKED_LM: {
-                ggml_tensor * x = activate(linear(h, w_.mlm_dense_w, w_.mlm_dense_b), hp_.hidden_act);
+                ggml_tensor * x = linear(h, w_.mlm_dense_w, w_.mlm_dense_b, hp_.hidden_act);
                 x = cb(layer_norm(x, w_.mlm_norm_w, w_.mlm_norm_b), "mlm_transform");
                 return cb(linear(x, w_.mlm_out_w, w_.mlm_out_b), "logits");
             }
@@ -244,11 +249,11 @@ void build_position_graph(ggml_context * ctx, ggml_cgraph * gf, const deberta_mo
     for (const layer_weights & l : w.layers) {
         if (l.pos_key) {
             // pos_k_w may alias k_w, which packing rearranged: multiply through weight_product.
-            ggml_tensor * pk = ggml_add(ctx, weight_product(ctx, model.packed, l.pos_k_w, rel), l.pos_k_b);
+            ggml_tensor * pk = weight_product(ctx, model.packed, l.pos_k_w, rel, l.pos_k_b);
             ggml_build_forward_expand(gf, ggml_cpy(ctx, pk, destination(l.pos_key)));
         }
         if (l.pos_query) {
-            ggml_tensor * pq = ggml_add(ctx, weight_product(ctx, model.packed, l.pos_q_w, rel), l.pos_q_b);
+            ggml_tensor * pq = weight_product(ctx, model.packed, l.pos_q_w, rel, l.pos_q_b);
             ggml_build_forward_expand(gf, ggml_cpy(ctx, pq, destination(l.pos_query)));
         }
     }

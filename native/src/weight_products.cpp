@@ -4,6 +4,7 @@
 #include "errors.h"
 #include "model.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
@@ -22,22 +23,56 @@ bool format_of(ggml_type type, kernels::weight_format & format) {
     }
 }
 
-// The node's work queue lives in its op_params after ggml's {fun, n_tasks, userdata} (24 bytes): one per graph node,
-// as long-lived as the graph, zeroed with the node.
-constexpr size_t queue_offset = 32;
-static_assert(queue_offset + sizeof(kernels::work_queue) <= sizeof(ggml_tensor::op_params), "the queue fits op_params");
+// What a product node keeps in its op_params after ggml's {fun, n_tasks, userdata} (24 bytes): its work queue (one
+// per graph node, as long-lived as the graph, zeroed with the node) and whether GELU follows the bias.
+struct product_params {
+    kernels::work_queue queue;
+    int32_t gelu_erf;
+};
+constexpr size_t params_offset = 32;
+static_assert(params_offset + sizeof(product_params) <= sizeof(ggml_tensor::op_params), "the parameters fit op_params");
 
-kernels::work_queue & queue_of(ggml_tensor * node) {
-    return *reinterpret_cast<kernels::work_queue *>(reinterpret_cast<char *>(node->op_params) + queue_offset);
+product_params & params_of(ggml_tensor * node) {
+    return *reinterpret_cast<product_params *>(reinterpret_cast<char *>(node->op_params) + params_offset);
 }
 
-// ggml calls this once on each of its nth threads.
+// ggml calls this once on each of its nth threads. src: rows, the weight, the bias (optional).
 void packed_product(ggml_tensor * dst, int ith, int nth, void * userdata) {
     (void) ith;
     const auto * w = static_cast<const kernels::packed_weight *>(userdata);
     const ggml_tensor * rows = dst->src[0];
+    product_params & params = params_of(dst);
+    const kernels::output_stage stage{dst->src[2] ? (const float *) dst->src[2]->data : nullptr, params.gelu_erf != 0};
     kernels::packed_matmul(*w, (const float *) rows->data, (int64_t) (rows->nb[1] / sizeof(float)), rows->ne[1], (float *) dst->data,
-                           (int64_t) (dst->nb[1] / sizeof(float)), nth, queue_of(dst));
+                           (int64_t) (dst->nb[1] / sizeof(float)), stage, nth, params.queue);
+}
+
+// dst[n, m, i2, i3] = sum_k a[k, n, i2, i3 or 0] b[k, m, i2, i3]: pieces of (head and sequence, column unit).
+void activation_product_op(ggml_tensor * dst, int ith, int nth, void *) {
+    (void) ith;
+    const ggml_tensor * a = dst->src[0];
+    const ggml_tensor * b = dst->src[1];
+    const int64_t n = a->ne[1], m = b->ne[1], k = a->ne[0];
+    const int64_t units = (n + kernels::unit_columns - 1) / kernels::unit_columns, batches = b->ne[2] * b->ne[3];
+    kernels::work_queue & queue = params_of(dst).queue;
+    for (int64_t piece; (piece = kernels::take_piece(queue, batches * units)) >= 0;) {
+        const int64_t batch = piece / units, n0 = piece % units * kernels::unit_columns;
+        const int64_t i2 = batch % b->ne[2], i3 = batch / b->ne[2];
+        const char * a_rows = (const char *) a->data + i2 * a->nb[2] + (a->ne[3] == 1 ? 0 : i3 * a->nb[3]) + n0 * a->nb[1];
+        const char * b_rows = (const char *) b->data + i2 * b->nb[2] + i3 * b->nb[3];
+        char * y = (char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3] + n0 * sizeof(float);
+        kernels::activation_product((const float *) a_rows, (int64_t) (a->nb[1] / sizeof(float)), std::min(kernels::unit_columns, n - n0),
+                                    (const float *) b_rows, (int64_t) (b->nb[1] / sizeof(float)), m, k, (float *) y,
+                                    (int64_t) (dst->nb[1] / sizeof(float)));
+    }
+    kernels::leave_queue(queue, nth);
+}
+
+// GELU on a contiguous tensor, the elements split evenly over the nth threads (an elementwise op needs no queue).
+void gelu_erf_op(ggml_tensor * dst, int ith, int nth, void *) {
+    const int64_t n = ggml_nelements(dst), per_thread = (n + nth - 1) / nth;
+    const int64_t first = std::min(n, ith * per_thread), count = std::min(n - first, per_thread);
+    if (count > 0) kernels::gelu_erf((const float *) dst->src[0]->data + first, (float *) dst->data + first, count);
 }
 
 } // namespace
@@ -64,6 +99,7 @@ bool packed_weights::pack(ggml_tensor * weight, bool writable_host_memory) {
 
 void pack_weights(deberta_model & m) {
     if (!own_kernels_allowed() || ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU) return;
+    m.packed.own_ops = kernels::cpu_supports_gelu_erf() && kernels::cpu_supports(kernels::weight_format::f32);
     // The device's plain buffers and the (private, writable) file mapping hold the plain ggml layout; ggml's
     // repacking buffer holds its own.
     const ggml_backend_buffer_type_t plain = ggml_backend_dev_buffer_type(m.device);
@@ -76,16 +112,39 @@ void pack_weights(deberta_model & m) {
     }
 }
 
-ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows) {
+ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows,
+                             ggml_tensor * bias, bool gelu_erf) {
     const kernels::packed_weight * w = packed.find(weight);
-    if (!w || rows->type != GGML_TYPE_F32 || rows->nb[0] != sizeof(float) || rows->ne[2] != 1 || rows->ne[3] != 1) {
-        return ggml_mul_mat(ctx, weight, rows);
+    const bool own = w && rows->type == GGML_TYPE_F32 && rows->nb[0] == sizeof(float) && rows->ne[2] == 1 && rows->ne[3] == 1 &&
+                     (!bias || (bias->type == GGML_TYPE_F32 && ggml_nelements(bias) == w->n && ggml_is_contiguous(bias)));
+    if (!own) {
+        ggml_tensor * y = ggml_mul_mat(ctx, weight, rows);
+        if (bias) y = ggml_add(ctx, y, bias);
+        return gelu_erf ? gelu_erf_node(ctx, packed, y) : y;
     }
-    ggml_tensor * args[] = {rows, weight}; // the weight: an edge for the scheduler, read through userdata
-    ggml_tensor * product = ggml_custom_4d(ctx, GGML_TYPE_F32, w->n, rows->ne[1], 1, 1, args, 2, packed_product,
+    ggml_tensor * args[] = {rows, weight, bias}; // the weight: an edge for the scheduler, read through userdata
+    ggml_tensor * product = ggml_custom_4d(ctx, GGML_TYPE_F32, w->n, rows->ne[1], 1, 1, args, bias ? 3 : 2, packed_product,
                                            GGML_N_TASKS_MAX, const_cast<kernels::packed_weight *>(w));
-    queue_of(product) = kernels::work_queue{};
+    params_of(product) = product_params{kernels::work_queue{}, gelu_erf ? 1 : 0};
     return product;
+}
+
+ggml_tensor * activation_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * a, ggml_tensor * b) {
+    const auto rows_of_floats = [](const ggml_tensor * t) { return t->type == GGML_TYPE_F32 && t->nb[0] == sizeof(float); };
+    const bool own = packed.own_ops && rows_of_floats(a) && rows_of_floats(b) && a->ne[0] == b->ne[0] && a->ne[2] == b->ne[2] &&
+                     (a->ne[3] == b->ne[3] || a->ne[3] == 1);
+    if (!own) return ggml_mul_mat(ctx, a, b);
+    ggml_tensor * args[] = {a, b};
+    ggml_tensor * product = ggml_custom_4d(ctx, GGML_TYPE_F32, a->ne[1], b->ne[1], b->ne[2], b->ne[3], args, 2, activation_product_op,
+                                           GGML_N_TASKS_MAX, nullptr);
+    params_of(product) = product_params{};
+    return product;
+}
+
+ggml_tensor * gelu_erf_node(ggml_context * ctx, const packed_weights & packed, ggml_tensor * x) {
+    if (!packed.own_ops || x->type != GGML_TYPE_F32 || !ggml_is_contiguous(x)) return ggml_gelu_erf(ctx, x);
+    ggml_tensor * args[] = {x};
+    return ggml_custom_4d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1], x->ne[2], x->ne[3], args, 1, gelu_erf_op, GGML_N_TASKS_MAX, nullptr);
 }
 
 } // namespace deberta

@@ -1,7 +1,8 @@
 // weight_products.h: the products with weight matrices. A weight packed at load (CPU device, a CPU with the
-// instructions, F32/BF16/Q8_0) is multiplied by our own kernels (kernels/) as a ggml custom operation, every
-// other one by ggml_mul_mat, so GPUs, ARM and older x86 run the stock graph. DEBERTA_KERNELS=ggml forces
-// ggml_mul_mat everywhere.
+// instructions, F32/BF16/Q8_0) is multiplied by our own kernels (kernels/) as a ggml custom operation, with the bias
+// and a following GELU in the kernels' output stage; every other one by ggml_mul_mat and ggml's ops, so GPUs, ARM
+// and older x86 run the stock graph. On such a CPU, GELU elsewhere and the attention products (two activations) run
+// on our kernels too. DEBERTA_KERNELS=ggml forces ggml's ops everywhere.
 #pragma once
 
 #include "ggml_decls.h"
@@ -21,6 +22,8 @@ public:
         return it == by_tensor_.end() ? nullptr : &it->second;
     }
     size_t count() const { return by_tensor_.size(); }
+    // GELU (erf form) and the attention products through our kernels: set at load on a CPU device with AVX-512.
+    bool own_ops = false;
     // Packs weight in place if it qualifies; returns whether it is packed now.
     bool pack(ggml_tensor * weight, bool writable_host_memory);
 
@@ -35,8 +38,16 @@ bool own_kernels_allowed();
 // Packs the layer projections that qualify (load time, once nothing else reads their plain bytes).
 void pack_weights(deberta_model & m);
 
-// weight [K, N] x rows [K, M] (contiguous rows) -> [N, M] F32.
-ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows);
+// weight [K, N] x rows [K, M] (contiguous rows) (+ bias [N]) (then GELU, erf form, when gelu_erf) -> [N, M] F32.
+ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows,
+                             ggml_tensor * bias = nullptr, bool gelu_erf = false);
+
+// ggml_mul_mat(a, b) of two F32 activations (a [K, N, H, S or 1], b [K, M, H, S], rows of K contiguous, any strides
+// above) -> [N, M, H, S]: our F32 kernel where packed.own_ops, else ggml_mul_mat.
+ggml_tensor * activation_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * a, ggml_tensor * b);
+
+// GELU in the erf form: our kernel where packed.own_ops (x F32 and contiguous), else ggml_gelu_erf.
+ggml_tensor * gelu_erf_node(ggml_context * ctx, const packed_weights & packed, ggml_tensor * x);
 
 // The largest m, n, k and n_threads the self-tests (deberta_selftest_*) accept.
 constexpr int32_t selftest_max_dim = 4096;

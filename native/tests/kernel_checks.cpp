@@ -1,9 +1,12 @@
 // Checks our weight-product kernels (native/src/kernels) against scalar references on random matrices: every
-// product shape of the DeBERTa sizes, odd shapes, 1 and 2 threads. With --bench, prints GFLOP/s instead.
+// product shape of the DeBERTa sizes, odd shapes, 1 and 2 threads, with and without the output stage (bias, GELU);
+// and the vectorized GELU against an F64 reference from -FLT_MAX to FLT_MAX. With --bench, prints GFLOP/s instead.
 // Usage: deberta_kernel_checks [--bench]   (exit 0 when every check passes; 77 when this CPU lacks the instructions)
 #include "kernels/kernels.h"
 #include "kernels/kernels_internal.h"
 
+#include <array>
+#include <cfloat>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -146,21 +149,148 @@ double exact_dot(const weight_case & w, const std::vector<float> & x, int64_t k,
 }
 
 // One product on nth threads sharing queue (which must be reset for the next product when they are done).
-void run_product(const packed_weight & pw, const std::vector<float> & x, int64_t m, std::vector<float> & y, int nth, work_queue & queue) {
+void run_product(const packed_weight & pw, const std::vector<float> & x, int64_t m, std::vector<float> & y, int nth, work_queue & queue,
+                 const output_stage & stage = {}) {
     if (nth == 1) {
-        packed_matmul(pw, x.data(), pw.k, m, y.data(), pw.n, 1, queue);
+        packed_matmul(pw, x.data(), pw.k, m, y.data(), pw.n, stage, 1, queue);
         return;
     }
     std::vector<std::thread> threads;
-    for (int ith = 0; ith < nth; ++ith) threads.emplace_back([&] { packed_matmul(pw, x.data(), pw.k, m, y.data(), pw.n, nth, queue); });
+    for (int ith = 0; ith < nth; ++ith) threads.emplace_back([&] { packed_matmul(pw, x.data(), pw.k, m, y.data(), pw.n, stage, nth, queue); });
     for (auto & t : threads) t.join();
+}
+
+int failures = 0, checks = 0;
+
+double gelu_reference(double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }
+
+// What our GELU may differ from the exact value by: float rounding of a result of size max(1, |x|). ggml's erff-based
+// form stays within it too (check_gelu prints both).
+double gelu_tolerance(double x) { return 2.5e-7 * std::max(1.0, std::fabs(x)); }
+
+// The product y (already checked) through the stage: a bias alone must give the F32 sums exactly; with GELU, the
+// result must be within gelu_tolerance of the exact GELU of those sums.
+void check_stage(const packed_weight & pw, const std::vector<float> & x, int64_t m, const std::vector<float> & y, int nth,
+                 work_queue & queue) {
+    const int64_t n = pw.n;
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    std::vector<float> bias((size_t) n);
+    for (float & b : bias) b = normal(rng);
+    for (bool gelu : {false, true}) {
+        const output_stage stage{bias.data(), gelu};
+        std::vector<float> got((size_t) (m * n), NAN);
+        run_product(pw, x, m, got, nth, queue, stage);
+        double worst = 0.0;
+        for (int64_t r = 0; r < m; ++r) {
+            for (int64_t c = 0; c < n; ++c) {
+                const float sum = y[r * n + c] + bias[c];
+                const double error = gelu ? std::fabs(got[r * n + c] - gelu_reference(sum)) / gelu_tolerance(sum)
+                                          : (got[r * n + c] == sum ? 0.0 : INFINITY);
+                worst = std::max(worst, std::isnan(error) ? INFINITY : error);
+            }
+        }
+        ++checks;
+        if (worst > 1.0) {
+            ++failures;
+            std::printf("FAILED output stage (bias%s) k=%lld n=%lld m=%lld threads=%d: error %.3g of the tolerance\n",
+                        gelu ? " + gelu" : "", (long long) pw.k, (long long) n, (long long) m, nth, worst);
+        }
+    }
 }
 
 // Every row of small products; of large ones the first two row tiles, the last rows and those around the row chunk
 // boundary (192).
 bool checked_row(int64_t r, int64_t m) { return m <= 16 || r < 13 || r >= m - 7 || (r >= 190 && r <= 194); }
 
-int failures = 0, checks = 0;
+// activation_product (attention products) against the F64 product on strided operands: a [cols][k] at row stride
+// k + 3, b [m][k] at k + 5, y at cols + 2 (the columns after cols must stay untouched); 1 and 2 threads taking
+// column units as the ggml op hands them out.
+void check_activation_product(int64_t m, int64_t n, int64_t k) {
+    std::normal_distribution<float> normal(0.0f, 1.0f);
+    const int64_t lda = k + 3, ldb = k + 5, ldy = n + 2;
+    std::vector<float> a((size_t) (n * lda)), b((size_t) (m * ldb));
+    for (float & v : a) v = normal(rng);
+    for (float & v : b) v = normal(rng);
+    for (int nth : {1, 2}) {
+        std::vector<float> y((size_t) (m * ldy), -7.0f);
+        const int64_t units = (n + unit_columns - 1) / unit_columns;
+        std::vector<std::thread> threads;
+        for (int ith = 0; ith < nth; ++ith) {
+            threads.emplace_back([&, ith] {
+                for (int64_t u = ith; u < units; u += nth) {
+                    const int64_t n0 = u * unit_columns;
+                    activation_product(a.data() + n0 * lda, lda, std::min(unit_columns, n - n0), b.data(), ldb, m, k, y.data() + n0, ldy);
+                }
+            });
+        }
+        for (auto & t : threads) t.join();
+        double worst = 0.0;
+        bool untouched = true;
+        for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+                double sum = 0.0, magnitude = 0.0;
+                for (int64_t l = 0; l < k; ++l) {
+                    sum += (double) b[i * ldb + l] * a[j * lda + l];
+                    magnitude += std::fabs((double) b[i * ldb + l] * a[j * lda + l]);
+                }
+                const double error = std::fabs(y[i * ldy + j] - sum) / (magnitude + 1e-30);
+                worst = std::isnan(error) ? INFINITY : std::max(worst, error);
+            }
+            untouched = untouched && y[i * ldy + n] == -7.0f && y[i * ldy + n + 1] == -7.0f;
+        }
+        ++checks;
+        if (!(worst <= 4e-6) || !untouched) { // a few float roundings of the sum of |terms|
+            ++failures;
+            std::printf("FAILED activation product m=%lld n=%lld k=%lld threads=%d: relative error %.3g%s\n", (long long) m,
+                        (long long) n, (long long) k, nth, worst, untouched ? "" : ", wrote past its columns");
+        }
+    }
+}
+
+// Our GELU against the F64 reference on every 997th float in [-20, 20], on powers of two out to FLT_MAX, on zeros,
+// subnormals and infinities; NaN stays NaN.
+void check_gelu() {
+    std::vector<float> x;
+    for (float v = -20.0f; v <= 20.0f; v = std::nextafter(v, 40.0f)) {
+        x.push_back(v);
+        for (int i = 0; i < 996 && v < 20.0f; ++i) v = std::nextafter(v, 40.0f);
+    }
+    for (float p = 1.0f; std::isfinite(p); p *= 2.0f) x.insert(x.end(), {p, -p, p * 1.5f, -p * 1.5f});
+    x.insert(x.end(), {0.0f, -0.0f, FLT_MIN, -FLT_MIN, FLT_TRUE_MIN, -FLT_TRUE_MIN, FLT_MAX, -FLT_MAX, INFINITY, NAN});
+    std::vector<float> y(x.size());
+    gelu_erf(x.data(), y.data(), (int64_t) x.size());
+    double worst = 0.0, worst_at = 0.0, worst_ggml = 0.0;
+    bool ok = std::isnan(y.back()) && y[y.size() - 2] == INFINITY;
+    for (size_t i = 0; i + 2 < x.size(); ++i) {
+        const double reference = gelu_reference(x[i]);
+        const double error = std::fabs(y[i] - reference) / gelu_tolerance(x[i]);
+        if (!(error <= worst)) worst = error, worst_at = x[i];
+        const float ggml = 0.5f * x[i] * (1.0f + std::erf(x[i] * 0.70710678f));
+        if (std::isfinite(ggml)) worst_ggml = std::max(worst_ggml, std::fabs(ggml - reference) / gelu_tolerance(x[i]));
+    }
+    ++checks;
+    std::printf("gelu_erf: %zu values, worst error %.3g of the tolerance (at x = %.9g); ggml's erff form: %.3g\n", x.size(),
+                worst, worst_at, worst_ggml);
+    if (!ok || !(worst <= 1.0)) {
+        ++failures;
+        std::printf("FAILED gelu_erf: worst error %.3g of the tolerance at x = %.9g, inf -> %g, NaN -> %g\n", worst, worst_at,
+                    y[y.size() - 2], y.back());
+    }
+    // Lengths that end inside a vector, and in place.
+    for (int64_t n : {1, 15, 17, 33}) {
+        std::vector<float> v((size_t) n);
+        for (int64_t i = 0; i < n; ++i) v[i] = (float) (i - n / 2) * 0.37f;
+        const std::vector<float> original = v;
+        gelu_erf(v.data(), v.data(), n);
+        for (int64_t i = 0; i < n; ++i) {
+            if (std::fabs(v[i] - gelu_reference(original[i])) > gelu_tolerance(original[i])) {
+                ++failures;
+                std::printf("FAILED gelu_erf in place, n=%lld, element %lld\n", (long long) n, (long long) i);
+                break;
+            }
+        }
+    }
+}
 
 // m rows of random activations times the weight w (plain) / pw (packed).
 void check_rows(weight_format format, const weight_case & w, const packed_weight & pw, int64_t m) {
@@ -208,6 +338,7 @@ void check_rows(weight_format format, const weight_case & w, const packed_weight
                         "max |error| vs exact %.3g (max |y| %.3g)\n",
                         format_name(format), (long long) k, (long long) n, (long long) m, nth, worst, worst_exact, scale);
         }
+        if (m * n <= (1 << 20)) check_stage(pw, x, m, y, nth, queue); // the larger products add only time
     }
 }
 
@@ -269,6 +400,14 @@ int main(int argc, char ** argv) {
             for (int nth : {1, 2}) bench(f, 768, 3072, 128, nth);
         } else {
             checks_for(f);
+        }
+    }
+    if (!bench_mode && cpu_supports_gelu_erf()) check_gelu();
+    if (!bench_mode && cpu_supports(weight_format::f32)) {
+        // The attention shapes (QK^T and probabilities x V at T = 16 and 128, c2p/p2c with W = 2T) and odd ones.
+        for (auto [m, n, k] : {std::array<int64_t, 3>{16, 16, 32}, {128, 128, 64}, {128, 256, 64}, {128, 64, 128}, {1, 1, 1},
+                               {3, 7, 64}, {7, 37, 33}, {200, 50, 512}, {5, 33, 1}, {13, 14, 64}}) {
+            check_activation_product(m, n, k);
         }
     }
     if (available == 0) return 77;

@@ -17,15 +17,35 @@ bool cpu_supports(weight_format format) {
     return false;
 }
 
-void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
+void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                   const output_stage & stage, int nth, work_queue & queue) {
 #if defined(DEBERTA_KERNELS_X86)
     switch (w.format) {
-        case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, nth, queue);
-        case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, nth, queue);
-        case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, nth, queue);
+        case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
+        case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
+        case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
     }
 #else
-    (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) nth; (void) queue;
+    (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) stage; (void) nth; (void) queue;
+#endif
+}
+
+void activation_product(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k, float * y,
+                        int64_t ldy) {
+#if defined(DEBERTA_KERNELS_X86)
+    activation_product_f32_avx512(a, lda, cols, b, ldb, m, k, y, ldy);
+#else
+    (void) a; (void) lda; (void) cols; (void) b; (void) ldb; (void) m; (void) k; (void) y; (void) ldy;
+#endif
+}
+
+bool cpu_supports_gelu_erf() { return caps().avx512; }
+
+void gelu_erf(const float * x, float * y, int64_t n) {
+#if defined(DEBERTA_KERNELS_X86)
+    gelu_erf_avx512(x, y, n);
+#else
+    (void) x; (void) y; (void) n;
 #endif
 }
 

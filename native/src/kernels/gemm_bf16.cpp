@@ -111,8 +111,9 @@ struct bf16_format {
 
 } // namespace
 
-void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
-    run_gemm<bf16_format>(w, x, ldx, rows, y, ldy, nth, queue);
+void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                        const output_stage & stage, int nth, work_queue & queue) {
+    run_gemm<bf16_format>(w, x, ldx, rows, y, ldy, stage, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

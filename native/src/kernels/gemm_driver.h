@@ -1,5 +1,6 @@
 // gemm_driver.h: the loops around a format's micro-kernel: pieces of (row chunk, two-panel column unit) taken from
-// a shared queue, then K chunks, then row tiles (the unit's weights stay in cache across the tiles).
+// a shared queue, then K chunks, then row tiles (the unit's weights stay in cache across the tiles), then the output
+// stage on the finished piece.
 //
 // A Format supplies:
 //   mc, kc                 rows per activation chunk, K per cache block (kc a multiple of the format's K step)
@@ -21,7 +22,8 @@ constexpr int64_t tile_rows = 6;
 // The pieces of work are (row chunk, column unit) pairs, row chunk major, taken in order from the queue: a thread's
 // row chunk only grows, so it prepares each chunk's activations at most once.
 template <class Format>
-void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
+void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, const output_stage & stage,
+              int nth, work_queue & queue) {
     const int64_t panels = w.n / panel_rows;
     const int64_t column_units = (panels + unit_panels - 1) / unit_panels;
     const int64_t units = column_units + (w.n % panel_rows != 0 ? 1 : 0); // the last one: the rows after the panels
@@ -30,7 +32,7 @@ void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t row
     thread_local std::vector<uint8_t> scratch; // ggml's worker threads live as long as its thread pool
     typename Format::activations acts{};
     int64_t prepared = -1;
-    for (int64_t piece; (piece = __atomic_fetch_add(&queue.next, 1, __ATOMIC_RELAXED)) < pieces;) {
+    for (int64_t piece; (piece = take_piece(queue, pieces)) >= 0;) {
         const int64_t chunk = piece / units, u = piece % units;
         const int64_t m0 = chunk * Format::mc, mr = std::min(Format::mc, rows - m0);
         if (chunk != prepared) {
@@ -40,6 +42,8 @@ void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t row
         float * yc = y + m0 * ldy;
         if (u == column_units) {
             Format::tail(w, acts, mr, yc, ldy);
+            const int64_t n0 = panels * panel_rows;
+            apply_output_stage(stage, yc + n0, ldy, mr, n0, w.n - n0);
             continue;
         }
         const int64_t p = u * unit_panels;
@@ -50,11 +54,9 @@ void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t row
                 Format::tile((int) std::min(tile_rows, mr - i), nv, w, p, acts, i, k0, k1, yc + i * ldy + p * panel_rows, ldy, k0 > 0);
             }
         }
+        apply_output_stage(stage, yc + p * panel_rows, ldy, mr, p * panel_rows, nv * panel_rows); // while the piece is in cache
     }
-    if (__atomic_add_fetch(&queue.finished, 1, __ATOMIC_ACQ_REL) == nth) { // everyone is past the queue: reset it
-        __atomic_store_n(&queue.next, 0, __ATOMIC_RELAXED);
-        __atomic_store_n(&queue.finished, 0, __ATOMIC_RELAXED);
-    }
+    leave_queue(queue, nth);
 }
 
 // What a micro-kernel gets: its first panel and the bytes to the second, the activations, the tile's first row, its

@@ -1,4 +1,5 @@
-// F32 weights x F32 activations through an AVX-512 FMA kernel on packed panels.
+// F32 weights x F32 activations through an AVX-512 FMA kernel on packed panels; the same kernel multiplies two
+// activations (attention products) on panels packed per call.
 #include "gemm_driver.h"
 
 #if defined(DEBERTA_KERNELS_X86)
@@ -69,10 +70,49 @@ struct f32_format {
     }
 };
 
+// Packs rows [0, cols) of a (row stride lda) into panels of 16 at out ([k][16] each), zero after the last row.
+void pack_f32_rows(const float * a, int64_t lda, int64_t cols, int64_t k, float * out) {
+    const int64_t panels = (cols + panel_rows - 1) / panel_rows;
+    for (int64_t p = 0; p < panels; ++p) {
+        float * panel = out + p * k * panel_rows;
+        for (int64_t r = 0; r < panel_rows; ++r) {
+            const int64_t j = p * panel_rows + r;
+            if (j < cols) {
+                for (int64_t i = 0; i < k; ++i) panel[i * panel_rows + r] = a[j * lda + i];
+            } else {
+                for (int64_t i = 0; i < k; ++i) panel[i * panel_rows + r] = 0.0f;
+            }
+        }
+    }
+}
+
 } // namespace
 
-void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
-    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, nth, queue);
+void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
+                                   float * y, int64_t ldy) {
+    const int nv = (int) ((cols + panel_rows - 1) / panel_rows);
+    const bool whole = cols == nv * panel_rows; // else the tiles write a full-width scratch, copied out below
+    const int64_t scratch_ld = nv * panel_rows;
+    thread_local std::vector<float> scratch;
+    scratch.resize((size_t) (nv * panel_rows * k + (whole ? 0 : m * scratch_ld)));
+    float * panels = scratch.data();
+    float * out = whole ? y : panels + nv * panel_rows * k;
+    const int64_t ld = whole ? ldy : scratch_ld;
+    pack_f32_rows(a, lda, cols, k, panels);
+    const size_t stride = (size_t) k * panel_rows * sizeof(float);
+    const f32_activations acts{b, ldb};
+    for (int64_t i = 0; i < m; i += tile_rows) {
+        dispatch_tile<f32_kernel>((int) std::min(tile_rows, m - i), nv,
+                                  tile_args<f32_activations>{(const uint8_t *) panels, stride, acts, i, 0, k, out + i * ld, ld, false});
+    }
+    if (!whole) {
+        for (int64_t i = 0; i < m; ++i) std::memcpy(y + i * ldy, out + i * ld, (size_t) cols * sizeof(float));
+    }
+}
+
+void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                       const output_stage & stage, int nth, work_queue & queue) {
+    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, stage, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

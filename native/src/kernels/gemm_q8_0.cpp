@@ -145,8 +145,9 @@ struct q8_format {
 
 } // namespace
 
-void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue) {
-    run_gemm<q8_format>(w, x, ldx, rows, y, ldy, nth, queue);
+void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                        const output_stage & stage, int nth, work_queue & queue) {
+    run_gemm<q8_format>(w, x, ldx, rows, y, ldy, stage, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

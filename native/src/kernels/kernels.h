@@ -15,6 +15,8 @@ enum class weight_format { f32, bf16, q8_0 };
 
 // Rows per panel: one 512-bit register of F32 results.
 constexpr int64_t panel_rows = 16;
+// Output columns per piece of work: the micro-kernels' width, two panels.
+constexpr int64_t unit_columns = 2 * panel_rows;
 
 // Whether this CPU runs the kernel for format (cpuid and OS register support; false off x86-64).
 bool cpu_supports(weight_format format);
@@ -45,10 +47,47 @@ struct work_queue {
     int32_t finished;
 };
 
-// y[m][n] (row stride ldy floats) = x[m][:] . w[n][:] for m < rows, x with row stride ldx floats. Called once by each
-// of nth threads with the same queue; together they write every element once. Q8_0 quantizes the
-// activations per 32-block as ggml's quantize_row_q8_0 does, BF16 rounds them to bf16 as ggml's BF16 path does.
+// The next piece of the queue's work, or -1 when all pieces are taken.
+inline int64_t take_piece(work_queue & queue, int64_t pieces) {
+    const int64_t piece = __atomic_fetch_add(&queue.next, 1, __ATOMIC_RELAXED);
+    return piece < pieces ? piece : -1;
+}
+
+// Each of the nth threads calls this once, after take_piece returned -1; the last one resets the queue.
+inline void leave_queue(work_queue & queue, int nth) {
+    if (__atomic_add_fetch(&queue.finished, 1, __ATOMIC_ACQ_REL) == nth) { // everyone is past the queue
+        __atomic_store_n(&queue.next, 0, __ATOMIC_RELAXED);
+        __atomic_store_n(&queue.finished, 0, __ATOMIC_RELAXED);
+    }
+}
+
+// What a product does to each output before it is stored: add bias[n] (the F32 sum ggml's add makes), then
+// apply GELU in the erf form (gelu_erf below).
+struct output_stage {
+    const float * bias = nullptr;
+    bool gelu_erf = false;
+};
+
+// y[m][n] (row stride ldy floats) = x[m][:] . w[n][:] for m < rows, x with row stride ldx floats, through stage.
+// Called once by each of nth threads with the same queue; together they write every element once. Q8_0 quantizes
+// the activations per 32-block as ggml's quantize_row_q8_0 does, BF16 rounds them to bf16 as ggml's BF16 path does.
 // Requires cpu_supports(w.format).
-void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                   const output_stage & stage, int nth, work_queue & queue);
+
+// Products of two F32 activations (attention scores, probabilities x values), one column unit at a time:
+// y[i][j] = sum_k b[i][k] * a[j][k] for i < m, j < cols, with cols <= unit_columns; rows of a, b and y
+// with strides lda, ldb, ldy floats. a's rows are packed into panels on the calling thread first. Requires
+// cpu_supports(weight_format::f32).
+void activation_product(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k, float * y,
+                        int64_t ldy);
+
+// Whether this CPU runs gelu_erf (AVX-512).
+bool cpu_supports_gelu_erf();
+
+// y[i] = x[i] * Phi(x[i]) (GELU, erf form) for i < n; y may be x. Absolute error below 2.5e-7 * max(1, |x|) against the
+// exact value (kernel_checks measures it), which is the size of float rounding; ggml's erff-based form is no closer.
+// Requires cpu_supports_gelu_erf().
+void gelu_erf(const float * x, float * y, int64_t n);
 
 } // namespace deberta::kernels

@@ -19,7 +19,7 @@ static_assert(q8_panel_weights_bytes + panel_rows * 2 == q8_panel_block_bytes, "
 
 // Output columns are handed out in units of two panels (the micro-kernels' 32 columns), plus one unit for the
 // rows left over after the last full panel.
-constexpr int64_t unit_panels = 2;
+constexpr int64_t unit_panels = unit_columns / panel_rows;
 
 inline uint16_t load_u16(const uint8_t * p) {
     uint16_t v;
@@ -38,11 +38,21 @@ struct cpu_caps {
 };
 const cpu_caps & caps();
 
+// The stage on a block of finished outputs: rows x cols of y (row stride ldy), which are the product's columns
+// [col0, col0 + cols). x86-64 only, as the kernels that call it.
+void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols);
+
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DEBERTA_KERNELS_X86 1
-void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
-void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
-void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy, int nth, work_queue & queue);
+void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                        const output_stage & stage, int nth, work_queue & queue);
+void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                        const output_stage & stage, int nth, work_queue & queue);
+void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                       const output_stage & stage, int nth, work_queue & queue);
+void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
+                                   float * y, int64_t ldy);
+void gelu_erf_avx512(const float * x, float * y, int64_t n);
 #endif
 
 } // namespace deberta::kernels::detail

@@ -119,6 +119,56 @@ public class OwnKernelTests
         Assert.Contains("DEBERTA_KERNELS='fast' is not a choice", bad.StdErr);
     }
 
+    [Fact]
+    public void Our_ops_and_ggmls_give_the_same_f32_model_outputs_at_odd_lengths()
+    {
+        // With our kernels, the products also add the bias and apply GELU in their output stage, and the attention
+        // products (QK^T, c2p, p2c, probabilities x V) are ours; DEBERTA_KERNELS=ggml runs ggml's ops for all of them.
+        // Odd lengths give partial panels (N = T and 2T not multiples of 16) and a padded row.
+        string model = ConvertedModels.Get("v3-SequenceClassification", GgmlType.F32);
+        string dir = Directory.CreateTempSubdirectory("deberta-own-ops-").FullName;
+        try
+        {
+            foreach (int t in new[] { 7, 13, 37 })
+            {
+                string input = Path.Combine(dir, $"batch{t}.json");
+                int[] Ids(int seed) => [1, .. Enumerable.Range(0, t - 2).Select(i => 5 + (i * 37 + seed * 11) % 90), 2];
+                File.WriteAllText(input, JsonSerializer.Serialize(new Dictionary<string, int[][]>
+                {
+                    ["input_ids"] = [Ids(1), Ids(2)],
+                    ["attention_mask"] = [Enumerable.Repeat(1, t).ToArray(), [.. Enumerable.Repeat(1, t - 3), 0, 0, 0]],
+                }));
+                float[][] Outputs(string? setting)
+                {
+                    string output = Path.Combine(dir, $"out{t}-{setting ?? "own"}.json");
+                    var r = CliProcess.Run(["eval", model, "--input", input, "--output", output, "--all-hidden"],
+                        new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = setting });
+                    Assert.True(r.ExitCode == 0, r.StdErr);
+                    using var doc = JsonDocument.Parse(File.ReadAllBytes(output));
+                    return [Floats(doc.RootElement.GetProperty("hidden_states")), Floats(doc.RootElement.GetProperty("logits"))];
+                }
+                float[][] ggml = Outputs("ggml"), own = Outputs(null);
+                for (int o = 0; o < ggml.Length; o++)
+                {
+                    Assert.Equal(ggml[o].Length, own[o].Length);
+                    double worst = ggml[o].Zip(own[o], (a, b) => (double)Math.Abs(a - b)).Max();
+                    Assert.True(worst <= OwnOpsBound, $"T={t}, {(o == 0 ? "hidden states" : "logits")}: max |own - ggml| {worst:E2}");
+                }
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Summation order and GELU's float rounding (native/tests/kernel_checks.cpp) through the layers: a tenth
+    /// of the F32 parity tolerance (docs/graph.md).</summary>
+    const double OwnOpsBound = 1e-5;
+
+    static float[] Floats(JsonElement e) =>
+        e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Floats).ToArray() : [e.GetSingle()];
+
     /// <summary>Whether libdeberta has a kernel of its own for type on this processor (asked with a product that fits one).</summary>
     static bool OwnKernelRuns(GgmlType type)
     {

@@ -1,0 +1,87 @@
+// The products' output stage (bias, then GELU) and GELU in the erf form, vectorized with AVX-512.
+//
+// GELU(x) = x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2. With z = |x| / sqrt 2 and t = 1 / (1 + z/2),
+// erfc(z) = t * exp(P(t) - z^2), where P is a degree-9 polynomial fitted here (Chebyshev interpolation of
+// ln(erfc(z) / t) + z^2 on t in [1/6, 1], i.e. z in [0, 10]; its own error is below 1e-7). Phi(x) is then h or 1 - h
+// with h = erfc(z) / 2, so the negative side keeps its relative accuracy (x * (1 + erff(x / sqrt 2)) / 2, ggml's form,
+// cancels there). Beyond z = 10 (|x| > 14.1), h is taken as 0: erfc(10) is 2e-45.
+#include "kernels_internal.h"
+
+#if defined(DEBERTA_KERNELS_X86)
+#include "x86_intrinsics.h"
+
+#define STAGE_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+
+namespace deberta::kernels::detail {
+
+namespace {
+
+// P(t) in powers of (t - center).
+constexpr float p_center = 7.0f / 12.0f;
+constexpr float p_coefficients[] = {-5.585954189e-01f, 1.368737102e+00f, 9.070495516e-02f,  -4.074054956e-01f,
+                                    -3.529471532e-02f, 2.953700423e-01f, -4.305985570e-02f, -2.462789267e-01f,
+                                    7.970519364e-02f,  1.480460465e-01f};
+constexpr float z_limit = 10.0f;
+
+// exp(y) for y in [-110, 0]: y = n ln2 + r with |r| <= ln2 / 2, exp(r) by its Taylor series to r^7 (relative error
+// 6e-9), times 2^n (scalef also gives the subnormal results).
+STAGE_TARGET inline __m512 exp_nonpositive(__m512 y) {
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(y, _mm512_set1_ps(1.44269504088896341f)),
+                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), y);      // ln2, upper bits (n * this is exact)
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);        // ln2, the rest
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+STAGE_TARGET inline __m512 gelu_erf16(__m512 x) {
+    const __m512 z_raw = _mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(0.70710678118654752f));
+    const __mmask16 tail = _mm512_cmp_ps_mask(z_raw, _mm512_set1_ps(z_limit), _CMP_GT_OQ);
+    const __m512 z = _mm512_min_ps(z_raw, _mm512_set1_ps(z_limit)); // NaN -> the limit; x carries the NaN to the result
+    const __m512 t = _mm512_div_ps(_mm512_set1_ps(1.0f), _mm512_fmadd_ps(z, _mm512_set1_ps(0.5f), _mm512_set1_ps(1.0f)));
+    const __m512 u = _mm512_sub_ps(t, _mm512_set1_ps(p_center));
+    __m512 p = _mm512_set1_ps(p_coefficients[9]);
+#pragma GCC unroll 9
+    for (int i = 8; i >= 0; --i) p = _mm512_fmadd_ps(p, u, _mm512_set1_ps(p_coefficients[i]));
+    const __m512 e = exp_nonpositive(_mm512_fnmadd_ps(z, z, p));
+    const __m512 h = _mm512_maskz_mul_ps((__mmask16) ~tail, _mm512_mul_ps(t, _mm512_set1_ps(0.5f)), e); // erfc(z) / 2
+    const __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+    const __m512 phi = _mm512_mask_mov_ps(_mm512_sub_ps(_mm512_set1_ps(1.0f), h), negative, h);
+    return _mm512_mul_ps(x, phi);
+}
+
+} // namespace
+
+STAGE_TARGET void gelu_erf_avx512(const float * x, float * y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, gelu_erf16(_mm512_loadu_ps(x + i)));
+    if (i < n) {
+        const __mmask16 m = (__mmask16) ((1u << (n - i)) - 1);
+        _mm512_mask_storeu_ps(y + i, m, gelu_erf16(_mm512_maskz_loadu_ps(m, x + i)));
+    }
+}
+
+STAGE_TARGET void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols) {
+    if (!stage.bias && !stage.gelu_erf) return;
+    for (int64_t r = 0; r < rows; ++r) {
+        float * yr = y + r * ldy;
+        for (int64_t c = 0; c < cols; c += 16) {
+            const __mmask16 m = cols - c >= 16 ? (__mmask16) 0xffff : (__mmask16) ((1u << (cols - c)) - 1);
+            __m512 v = _mm512_maskz_loadu_ps(m, yr + c);
+            if (stage.bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, stage.bias + col0 + c));
+            if (stage.gelu_erf) v = gelu_erf16(v);
+            _mm512_mask_storeu_ps(yr + c, m, v);
+        }
+    }
+}
+
+} // namespace deberta::kernels::detail
+
+#endif
