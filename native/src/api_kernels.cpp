@@ -36,9 +36,10 @@ void selftest_product(int32_t type, const void * w, size_t w_size, const float *
         ggml_backend_tensor_set(tw, w, 0, w_size);
         packed_weights packed;
         if (own_kernels) {
-            require(packed.pack(tw, true), DEBERTA_STATUS_UNSUPPORTED,
+            require(packed.add(tw, true), DEBERTA_STATUS_UNSUPPORTED,
                     std::string("this processor has no kernel of ours for ") + deberta_type_name(type) + " weights of " +
                         std::to_string(k) + " x " + std::to_string(n));
+            packed.pack_all(1);
         }
 
         ggml_tensor * tx = ggml_new_tensor_2d(ctx, GGML_TYPE_F32, k, m);

@@ -52,6 +52,8 @@ double physical_memory_bytes() {
     return GlobalMemoryStatusEx(&status) ? (double) status.ullTotalPhys : 0.0;
 }
 
+void prefault_writable(void *, size_t) {}
+
 #else
 
 std::unique_ptr<mapped_file> mapped_file::open(std::FILE * file, uint64_t size) {
@@ -61,6 +63,17 @@ std::unique_ptr<mapped_file> mapped_file::open(std::FILE * file, uint64_t size) 
 }
 
 mapped_file::~mapped_file() { ::munmap(addr_, size_); }
+
+void prefault_writable(void * data, size_t bytes) {
+#if defined(MADV_POPULATE_WRITE)
+    const uintptr_t page = (uintptr_t) sysconf(_SC_PAGE_SIZE);
+    const uintptr_t start = (uintptr_t) data & ~(page - 1);
+    ::madvise((void *) start, (uintptr_t) data + bytes - start, MADV_POPULATE_WRITE); // an older kernel refuses: faults as before
+#else
+    (void) data;
+    (void) bytes;
+#endif
+}
 
 int physical_core_count() {
     std::ifstream cpuinfo("/proc/cpuinfo");

@@ -3,10 +3,17 @@
 #include "deberta.h"
 #include "errors.h"
 #include "model.h"
+#include "platform.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <mutex>
+#include <system_error>
+#include <thread>
+#include <vector>
 
 namespace deberta {
 
@@ -84,7 +91,7 @@ bool own_kernels_allowed() {
     fail(DEBERTA_STATUS_INVALID_ARGUMENT, std::string(kernels_env) + "='" + value + "' is not a choice; use auto or ggml");
 }
 
-bool packed_weights::pack(ggml_tensor * weight, bool writable_host_memory) {
+bool packed_weights::add(ggml_tensor * weight, bool writable_host_memory) {
     if (!weight) return false;
     if (by_tensor_.count(weight)) return true; // an alias packed already
     kernels::weight_format format;
@@ -92,9 +99,38 @@ bool packed_weights::pack(ggml_tensor * weight, bool writable_host_memory) {
     const int64_t k = weight->ne[0], n = weight->ne[1];
     if (weight->ne[2] != 1 || weight->ne[3] != 1 || !kernels::shape_supported(format, k, n)) return false;
     if (weight->nb[1] * (size_t) n != kernels::weight_bytes(format, k, n)) return false; // not plain rows
-    kernels::pack_in_place(format, weight->data, k, n);
     by_tensor_.emplace(weight, kernels::packed_weight{format, k, n, weight->data});
     return true;
+}
+
+void packed_weights::pack_all(int threads) {
+    std::vector<const kernels::packed_weight *> todo;
+    for (const auto & entry : by_tensor_) todo.push_back(&entry.second);
+    std::atomic<size_t> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_lock;
+    const auto work = [&] {
+        try {
+            for (size_t i; (i = next++) < todo.size();) {
+                const kernels::packed_weight & w = *todo[i];
+                prefault_writable(const_cast<void *>(w.data), kernels::weight_bytes(w.format, w.k, w.n));
+                kernels::pack_in_place(w.format, const_cast<void *>(w.data), w.k, w.n);
+            }
+        } catch (...) { // no exception may leave a thread; the first one is the load's error
+            std::lock_guard<std::mutex> guard(failure_lock);
+            if (!failure) failure = std::current_exception();
+            next = todo.size();
+        }
+    };
+    std::vector<std::thread> helpers;
+    try {
+        for (int t = 1; t < std::min<int>(threads, (int) todo.size()); ++t) helpers.emplace_back(work);
+    } catch (const std::system_error &) {
+        // fewer threads than asked: the ones running (and this one) share the rest
+    }
+    work();
+    for (std::thread & helper : helpers) helper.join();
+    if (failure) std::rethrow_exception(failure);
 }
 
 void pack_weights(deberta_model & m) {
@@ -107,9 +143,10 @@ void pack_weights(deberta_model & m) {
         for (ggml_tensor * t : {l.q_w, l.k_w, l.v_w, l.attn_out_w, l.ffn_up_w, l.ffn_down_w}) {
             const bool writable = t && t->buffer && ggml_backend_buffer_is_host(t->buffer) &&
                                   (t->buffer == m.mapping_buffer || ggml_backend_buffer_get_type(t->buffer) == plain);
-            m.packed.pack(t, writable);
+            m.packed.add(t, writable);
         }
     }
+    m.packed.pack_all(physical_core_count());
 }
 
 ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * weight, ggml_tensor * rows,

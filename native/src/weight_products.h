@@ -24,8 +24,11 @@ public:
     size_t count() const { return by_tensor_.size(); }
     // GELU (erf form) and the attention products through our kernels: set at load on a CPU device with AVX-512.
     bool own_ops = false;
-    // Packs weight in place if it qualifies; returns whether it is packed now.
-    bool pack(ggml_tensor * weight, bool writable_host_memory);
+    // Records weight for packing if it qualifies; returns whether it will be packed.
+    bool add(ggml_tensor * weight, bool writable_host_memory);
+    // Packs every recorded weight in place, the weights shared among up to `threads` threads (a base model's
+    // copy-on-write pages and panel shuffles take a few hundred ms on one).
+    void pack_all(int threads);
 
 private:
     std::unordered_map<const ggml_tensor *, kernels::packed_weight> by_tensor_;
