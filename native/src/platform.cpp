@@ -54,6 +54,15 @@ double physical_memory_bytes() {
 
 void prefault_writable(void *, size_t) {}
 
+std::unique_ptr<host_pages> host_pages::allocate(size_t bytes) {
+    void * addr = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
+    return addr ? std::unique_ptr<host_pages>(new host_pages(addr, bytes)) : nullptr;
+}
+
+host_pages::~host_pages() { VirtualFree(addr_, 0, MEM_RELEASE); }
+
+void release_clean_pages(void *, size_t) {}
+
 #else
 
 std::unique_ptr<mapped_file> mapped_file::open(std::FILE * file, uint64_t size) {
@@ -63,6 +72,24 @@ std::unique_ptr<mapped_file> mapped_file::open(std::FILE * file, uint64_t size) 
 }
 
 mapped_file::~mapped_file() { ::munmap(addr_, size_); }
+
+std::unique_ptr<host_pages> host_pages::allocate(size_t bytes) {
+    void * addr = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (addr == MAP_FAILED) return nullptr;
+#if defined(MADV_HUGEPAGE)
+    ::madvise(addr, bytes, MADV_HUGEPAGE); // a kernel without transparent huge pages refuses: small pages
+#endif
+    return std::unique_ptr<host_pages>(new host_pages(addr, bytes));
+}
+
+host_pages::~host_pages() { ::munmap(addr_, size_); }
+
+void release_clean_pages(void * data, size_t bytes) {
+    const uintptr_t page = (uintptr_t) sysconf(_SC_PAGE_SIZE);
+    const uintptr_t start = ((uintptr_t) data + page - 1) & ~(page - 1);
+    const uintptr_t end = ((uintptr_t) data + bytes) & ~(page - 1);
+    if (end > start) ::madvise((void *) start, end - start, MADV_DONTNEED);
+}
 
 void prefault_writable(void * data, size_t bytes) {
 #if defined(MADV_POPULATE_WRITE)

@@ -26,6 +26,26 @@ private:
     uint64_t size_;
 };
 
+// Anonymous memory for data built at load, in huge pages where the OS offers them (a few faults for hundreds of MB).
+class host_pages {
+public:
+    // nullptr when the OS refuses.
+    static std::unique_ptr<host_pages> allocate(size_t bytes);
+    ~host_pages();
+    host_pages(const host_pages &) = delete;
+    host_pages & operator=(const host_pages &) = delete;
+    uint8_t * data() const { return (uint8_t *) addr_; }
+
+private:
+    host_pages(void * addr, size_t size) : addr_(addr), size_(size) {}
+    void * addr_;
+    size_t size_;
+};
+
+// Lets the OS drop the pages lying wholly inside [data, data + bytes) of a private file mapping, which must not have
+// been written: a later read brings them back from the file. Where the OS offers no such call, nothing.
+void release_clean_pages(void * data, size_t bytes);
+
 // Makes the pages of [data, data + bytes) present and writable in one call where the OS offers it (Linux 5.14+:
 // the copy-on-write copies of a private file mapping then cost no fault each); elsewhere nothing.
 void prefault_writable(void * data, size_t bytes);

@@ -91,7 +91,7 @@ bool own_kernels_allowed() {
     fail(DEBERTA_STATUS_INVALID_ARGUMENT, std::string(kernels_env) + "='" + value + "' is not a choice; use auto or ggml");
 }
 
-bool packed_weights::add(ggml_tensor * weight, bool writable_host_memory) {
+bool packed_weights::add(ggml_tensor * weight, bool writable_host_memory, bool in_file_mapping) {
     if (!weight) return false;
     if (by_tensor_.count(weight)) return true; // an alias packed already
     kernels::weight_format format;
@@ -100,21 +100,43 @@ bool packed_weights::add(ggml_tensor * weight, bool writable_host_memory) {
     if (weight->ne[2] != 1 || weight->ne[3] != 1 || !kernels::shape_supported(format, k, n)) return false;
     if (weight->nb[1] * (size_t) n != kernels::weight_bytes(format, k, n)) return false; // not plain rows
     by_tensor_.emplace(weight, kernels::packed_weight{format, k, n, weight->data});
+    if (in_file_mapping) relocated_.insert(weight);
     return true;
 }
 
 void packed_weights::pack_all(int threads) {
-    std::vector<const kernels::packed_weight *> todo;
-    for (const auto & entry : by_tensor_) todo.push_back(&entry.second);
+    // Each weight with where its packed bytes go: memory of its own (relocated) or its own place (nullptr).
+    constexpr size_t alignment = 64;
+    const auto bytes_of = [](const kernels::packed_weight & w) { return kernels::weight_bytes(w.format, w.k, w.n); };
+    size_t relocated_bytes = 0;
+    for (const ggml_tensor * t : relocated_) relocated_bytes += (bytes_of(by_tensor_.at(t)) + alignment - 1) / alignment * alignment;
+    if (relocated_bytes > 0) memory_ = host_pages::allocate(relocated_bytes); // refused: every weight in place
+    std::vector<std::pair<kernels::packed_weight *, uint8_t *>> todo;
+    size_t offset = 0;
+    for (auto & [tensor, w] : by_tensor_) {
+        uint8_t * destination = nullptr;
+        if (memory_ && relocated_.count(tensor)) {
+            destination = memory_->data() + offset;
+            offset += (bytes_of(w) + alignment - 1) / alignment * alignment;
+        }
+        todo.emplace_back(&w, destination);
+    }
     std::atomic<size_t> next{0};
     std::exception_ptr failure;
     std::mutex failure_lock;
     const auto work = [&] {
         try {
             for (size_t i; (i = next++) < todo.size();) {
-                const kernels::packed_weight & w = *todo[i];
-                prefault_writable(const_cast<void *>(w.data), kernels::weight_bytes(w.format, w.k, w.n));
-                kernels::pack_in_place(w.format, const_cast<void *>(w.data), w.k, w.n);
+                kernels::packed_weight & w = *todo[i].first;
+                void * plain = const_cast<void *>(w.data);
+                if (uint8_t * destination = todo[i].second) {
+                    kernels::pack_to(w.format, plain, destination, w.k, w.n);
+                    release_clean_pages(plain, bytes_of(w));
+                    w.data = destination;
+                } else {
+                    prefault_writable(plain, bytes_of(w));
+                    kernels::pack_in_place(w.format, plain, w.k, w.n);
+                }
             }
         } catch (...) { // no exception may leave a thread; the first one is the load's error
             std::lock_guard<std::mutex> guard(failure_lock);
@@ -143,7 +165,7 @@ void pack_weights(deberta_model & m) {
         for (ggml_tensor * t : {l.q_w, l.k_w, l.v_w, l.attn_out_w, l.ffn_up_w, l.ffn_down_w}) {
             const bool writable = t && t->buffer && ggml_backend_buffer_is_host(t->buffer) &&
                                   (t->buffer == m.mapping_buffer || ggml_backend_buffer_get_type(t->buffer) == plain);
-            m.packed.add(t, writable);
+            m.packed.add(t, writable, t && t->buffer == m.mapping_buffer);
         }
     }
     m.packed.pack_all(physical_core_count());

@@ -7,8 +7,11 @@
 
 #include "ggml_decls.h"
 #include "kernels/kernels.h"
+#include "platform.h"
 
+#include <memory>
 #include <unordered_map>
+#include <unordered_set>
 
 struct deberta_model;
 
@@ -24,14 +27,18 @@ public:
     size_t count() const { return by_tensor_.size(); }
     // GELU (erf form) and the attention products through our kernels: set at load on a CPU device with AVX-512.
     bool own_ops = false;
-    // Records weight for packing if it qualifies; returns whether it will be packed.
-    bool add(ggml_tensor * weight, bool writable_host_memory);
-    // Packs every recorded weight in place, the weights shared among up to `threads` threads (a base model's
-    // copy-on-write pages and panel shuffles take a few hundred ms on one).
+    // Records weight for packing if it qualifies; returns whether it will be packed. A weight in the file mapping
+    // (in_file_mapping) is packed into memory of its own, the others in place.
+    bool add(ggml_tensor * weight, bool writable_host_memory, bool in_file_mapping = false);
+    // Packs every recorded weight, the weights shared among up to `threads` threads. Packing a mapped weight in place
+    // would copy each of its pages on write, one fault per 4 KiB (docs/BENCHMARKS.md finding 27); packed into huge
+    // pages instead, its file pages are then let go, so the memory used stays one copy.
     void pack_all(int threads);
 
 private:
     std::unordered_map<const ggml_tensor *, kernels::packed_weight> by_tensor_;
+    std::unordered_set<const ggml_tensor *> relocated_;
+    std::unique_ptr<host_pages> memory_; // the relocated weights' packed bytes
 };
 
 // Whether DEBERTA_KERNELS lets libdeberta use its own kernels: unset, empty or "auto" yes, "ggml" no;

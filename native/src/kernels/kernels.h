@@ -30,12 +30,14 @@ size_t weight_bytes(weight_format format, int64_t k, int64_t n);
 // Rearranges the full panels of a plain weight (ggml's row-major layout of the format) in place.
 // Requires shape_supported. Portable: packing needs no special instructions.
 void pack_in_place(weight_format format, void * data, int64_t k, int64_t n);
+// The same layout written to other memory (weight_bytes(format, k, n) of it); plain is not changed.
+void pack_to(weight_format format, const void * plain, void * packed, int64_t k, int64_t n);
 
 struct packed_weight {
     weight_format format;
     int64_t k;
     int64_t n;
-    const void * data; // after pack_in_place
+    const void * data; // after pack_in_place or pack_to
 };
 
 // The column work of one product, shared by its nth calls: each takes the next piece until none is left, so a thread
