@@ -1,13 +1,14 @@
 using System.Buffers.Binary;
 using System.Text;
 using DebertaGgml.Convert;
+using DebertaGgml.Tokenization;
 
 namespace DebertaGgml.Bench;
 
 /// <summary>
 /// One field of a protobuf message, kept as it is on the wire so a message can be edited and written back: the value
-/// of a varint, or the bytes of a fixed-size or length-delimited field. (The tokenizer's ProtobufReader only reads
-/// spans forward; an ONNX graph edit needs the fields as values.)
+/// of a varint, or the bytes of a fixed-size or length-delimited field, read with the tokenizer's ProtobufReader (which
+/// reads spans forward; an ONNX graph edit needs the fields as values).
 /// </summary>
 internal readonly record struct ProtoField(int Number, int WireType, ulong Value, ReadOnlyMemory<byte> Bytes)
 {
@@ -19,28 +20,22 @@ internal readonly record struct ProtoField(int Number, int WireType, ulong Value
     public static List<ProtoField> Parse(ReadOnlyMemory<byte> message)
     {
         var fields = new List<ProtoField>();
-        var span = message.Span;
-        int position = 0;
-        while (position < span.Length)
+        var reader = new ProtobufReader(message.Span);
+        while (reader.TryReadTag(out int number, out int wire))
         {
-            ulong tag = ReadVarint(span, ref position);
-            int number = (int)(tag >> 3), wire = (int)(tag & 7);
             switch (wire)
             {
                 case VarintType:
-                    fields.Add(new(number, wire, ReadVarint(span, ref position), default));
-                    break;
-                case Fixed64Type or Fixed32Type:
-                    int size = wire == Fixed64Type ? 8 : 4;
-                    if (position + size > span.Length) throw new InvalidDataException("protobuf: truncated fixed field");
-                    fields.Add(new(number, wire, 0, message.Slice(position, size)));
-                    position += size;
+                    fields.Add(new(number, wire, reader.ReadVarint(), default));
                     break;
                 case LengthType:
-                    ulong length = ReadVarint(span, ref position);
-                    if (length > (ulong)(span.Length - position)) throw new InvalidDataException("protobuf: field runs past the message");
-                    fields.Add(new(number, wire, 0, message.Slice(position, (int)length)));
-                    position += (int)length;
+                    int length = reader.ReadLengthDelimited().Length;
+                    fields.Add(new(number, wire, 0, message.Slice(reader.Position - length, length)));
+                    break;
+                case Fixed64Type or Fixed32Type:
+                    int start = reader.Position;
+                    reader.Skip(wire);
+                    fields.Add(new(number, wire, 0, message.Slice(start, reader.Position - start)));
                     break;
                 default:
                     throw new InvalidDataException($"protobuf: unsupported wire type {wire} (field {number})");
@@ -62,27 +57,19 @@ internal readonly record struct ProtoField(int Number, int WireType, ulong Value
     }
 
     /// <summary>A repeated int64 field's values, packed or not.</summary>
-    public static IEnumerable<long> Int64s(IEnumerable<ProtoField> fields, int number)
+    public static List<long> Int64s(IEnumerable<ProtoField> fields, int number)
     {
+        var values = new List<long>();
         foreach (var field in fields.Where(f => f.Number == number))
         {
-            if (field.WireType == VarintType) { yield return (long)field.Value; continue; }
-            int position = 0;
-            var bytes = field.Bytes.ToArray();
-            while (position < bytes.Length) yield return (long)ReadVarint(bytes, ref position);
+            if (field.WireType == VarintType)
+            {
+                values.Add((long)field.Value);
+                continue;
+            }
+            var reader = new ProtobufReader(field.Bytes.Span);
+            while (!reader.AtEnd) values.Add((long)reader.ReadVarint());
         }
-    }
-
-    static ulong ReadVarint(ReadOnlySpan<byte> span, ref int position)
-    {
-        ulong value = 0;
-        for (int shift = 0; shift < 64; shift += 7)
-        {
-            if (position >= span.Length) throw new InvalidDataException("protobuf: truncated varint");
-            byte b = span[position++];
-            value |= (ulong)(b & 0x7F) << shift;
-            if (b < 0x80) return value;
-        }
-        throw new InvalidDataException("protobuf: varint longer than 10 bytes");
+        return values;
     }
 }

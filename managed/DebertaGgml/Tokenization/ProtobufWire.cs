@@ -18,6 +18,12 @@ internal ref struct ProtobufReader
         _position = 0;
     }
 
+    /// <summary>Bytes read so far.</summary>
+    public readonly int Position => _position;
+
+    /// <summary>Whether every byte has been read.</summary>
+    public readonly bool AtEnd => _position >= _buffer.Length;
+
     public bool TryReadTag(out int field, out int wireType)
     {
         if (_position >= _buffer.Length)
