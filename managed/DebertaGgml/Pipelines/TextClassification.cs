@@ -101,9 +101,7 @@ public sealed partial class DebertaModel
     /// </summary>
     ClassificationResult ClassifyOne(string text, string? pair, ClassifyOptions? options, CancellationToken cancellationToken)
     {
-        options ??= DefaultClassifyOptions;
-        Scores.CheckTopK(options.TopK, nameof(options.TopK));
-        PipelineInputs.RequireHead(this, ModelHead.SequenceClassification, "Classify");
+        (options, var function) = CheckClassify(options);
         var ids = t_ids ??= new GrowableArray<int>();
         var typeIds = t_typeIds ??= new GrowableArray<int>();
         int length = Tokenizer.EncodeModelInput(text, pair, PipelineInputs.Window(this, options), ids, typeIds);
@@ -111,18 +109,23 @@ public sealed partial class DebertaModel
         int labels = Info.NumLabels;
         Span<float> logits = labels <= ClassificationPostProcessing.StackScores ? stackalloc float[labels] : new float[labels];
         EvaluateLogits(ids.AsSpan(), typeIds.AsSpan(), logits, cancellationToken);
-        var function = ClassificationPostProcessing.Resolve(options.Function, Info.ProblemType, labels);
         return new ClassificationResult(ClassificationPostProcessing.Score(logits, Info.Labels, function, options.TopK), Truncated: false);
     }
 
     static readonly ClassifyOptions DefaultClassifyOptions = new();
 
-    IReadOnlyList<ClassificationResult> ClassifyAll(IReadOnlyList<(string Text, string? Pair)> inputs, ClassifyOptions? options, CancellationToken cancellationToken)
+    /// <summary>The options (the defaults for null) after checking them and the head, and the score function they resolve to.</summary>
+    (ClassifyOptions Options, ScoreFunction Function) CheckClassify(ClassifyOptions? options)
     {
-        options ??= new ClassifyOptions();
+        options ??= DefaultClassifyOptions;
         Scores.CheckTopK(options.TopK, nameof(options.TopK));
         PipelineInputs.RequireHead(this, ModelHead.SequenceClassification, "Classify");
-        var function = ClassificationPostProcessing.Resolve(options.Function, Info.ProblemType, Info.NumLabels);
+        return (options, ClassificationPostProcessing.Resolve(options.Function, Info.ProblemType, Info.NumLabels));
+    }
+
+    IReadOnlyList<ClassificationResult> ClassifyAll(IReadOnlyList<(string Text, string? Pair)> inputs, ClassifyOptions? options, CancellationToken cancellationToken)
+    {
+        (options, var function) = CheckClassify(options);
         var encoded = inputs.Select(i => PipelineInputs.Encode(this, i.Text, i.Pair, options, TruncationStrategy.LongestFirst, "text")).ToArray();
         var results = new ClassificationResult[inputs.Count];
         BatchRunner.Run(this, encoded.Select(e => PipelineInputs.Single(e.Encoding)).ToArray(), ModelOutputKinds.Logits, (i, output, row) =>

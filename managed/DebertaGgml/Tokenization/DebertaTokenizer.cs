@@ -114,14 +114,7 @@ public sealed class DebertaTokenizer
     {
         ArgumentNullException.ThrowIfNull(text);
         options ??= EncodeOptions.Default;
-        var first = new TokenSink(withTokens: false, withOffsets: false, ExpectedTokens(text));
-        _pipeline.Encode(text, first);
-        TokenSink? second = null;
-        if (pair is not null)
-        {
-            second = new TokenSink(withTokens: false, withOffsets: false, ExpectedTokens(pair));
-            _pipeline.Encode(pair, second);
-        }
+        var (first, second) = EncodeIdsOnly(text, pair);
         var window = TruncationPlan.Create(first.Count, second?.Count, options.AddSpecialTokens, options.Truncation,
             options.MaxLength ?? Data.ModelMaxLength, options.Stride, returnOverflowing: false).Windows[0];
         var ids = new List<int>(window.FirstCount + window.SecondCount + 3);
@@ -143,6 +136,19 @@ public sealed class DebertaTokenizer
 
     [ThreadStatic] private static TokenSink? t_firstIds, t_secondIds;
 
+    /// <summary>The ids of a text (and pair), no special tokens, in the thread's reusable sinks: read them before the next call.</summary>
+    private (TokenSink First, TokenSink? Second) EncodeIdsOnly(string text, string? pair)
+    {
+        var first = t_firstIds ??= new TokenSink(withTokens: false, withOffsets: false);
+        first.Clear();
+        _pipeline.Encode(text, first);
+        if (pair is null) return (first, null);
+        var second = t_secondIds ??= new TokenSink(withTokens: false, withOffsets: false);
+        second.Clear();
+        _pipeline.Encode(pair, second);
+        return (first, second);
+    }
+
     /// <summary>
     /// [CLS] text [SEP] (pair [SEP]) as ids and type ids into the caller's reusable arrays, allocating nothing once
     /// the thread's buffers have grown: the model pipelines' one-input path.
@@ -150,16 +156,7 @@ public sealed class DebertaTokenizer
     /// <returns>The length, or -1 when it would exceed <paramref name="maxLength"/> (nothing is truncated here).</returns>
     internal int EncodeModelInput(string text, string? pair, int maxLength, GrowableArray<int> ids, GrowableArray<int> typeIds)
     {
-        var first = t_firstIds ??= new TokenSink(withTokens: false, withOffsets: false);
-        first.Clear();
-        _pipeline.Encode(text, first);
-        TokenSink? second = null;
-        if (pair is not null)
-        {
-            second = t_secondIds ??= new TokenSink(withTokens: false, withOffsets: false);
-            second.Clear();
-            _pipeline.Encode(pair, second);
-        }
+        var (first, second) = EncodeIdsOnly(text, pair);
         int length = first.Count + 2 + (second is null ? 0 : second.Count + 1);
         if (length > maxLength) return -1;
         var idSpan = ids.Resize(length).AsSpan(0, length);
