@@ -52,8 +52,6 @@ double physical_memory_bytes() {
     return GlobalMemoryStatusEx(&status) ? (double) status.ullTotalPhys : 0.0;
 }
 
-void prefault_writable(void *, size_t) {}
-
 std::unique_ptr<host_pages> host_pages::allocate(size_t bytes) {
     void * addr = VirtualAlloc(nullptr, bytes, MEM_RESERVE | MEM_COMMIT, PAGE_READWRITE);
     return addr ? std::unique_ptr<host_pages>(new host_pages(addr, bytes)) : nullptr;
@@ -89,17 +87,6 @@ void release_clean_pages(void * data, size_t bytes) {
     const uintptr_t start = ((uintptr_t) data + page - 1) & ~(page - 1);
     const uintptr_t end = ((uintptr_t) data + bytes) & ~(page - 1);
     if (end > start) ::madvise((void *) start, end - start, MADV_DONTNEED);
-}
-
-void prefault_writable(void * data, size_t bytes) {
-#if defined(MADV_POPULATE_WRITE)
-    const uintptr_t page = (uintptr_t) sysconf(_SC_PAGE_SIZE);
-    const uintptr_t start = (uintptr_t) data & ~(page - 1);
-    ::madvise((void *) start, (uintptr_t) data + bytes - start, MADV_POPULATE_WRITE); // an older kernel refuses: faults as before
-#else
-    (void) data;
-    (void) bytes;
-#endif
 }
 
 int physical_core_count() {

@@ -9,7 +9,8 @@
 
 namespace deberta {
 
-// A private memory map of a whole file: writable copy on write (packing rearranges weights in place), the file is never written.
+// A private memory map of a whole file: writable copy on write (where no memory of their own could be had, packing
+// rearranges mapped weights in place), the file is never written.
 class mapped_file {
 public:
     // Maps the first size bytes of an open file (it may be closed afterwards); nullptr when the file cannot be
@@ -45,10 +46,6 @@ private:
 // Lets the OS drop the pages lying wholly inside [data, data + bytes) of a private file mapping, which must not have
 // been written: a later read brings them back from the file. Where the OS offers no such call, nothing.
 void release_clean_pages(void * data, size_t bytes);
-
-// Makes the pages of [data, data + bytes) present and writable in one call where the OS offers it (Linux 5.14+:
-// the copy-on-write copies of a private file mapping then cost no fault each); elsewhere nothing.
-void prefault_writable(void * data, size_t bytes);
 
 // Physical cores (Linux: distinct core ids in /proc/cpuinfo; Windows: processor cores), else the hardware thread count.
 int physical_core_count();

@@ -108,8 +108,9 @@ void packed_weights::pack_all(int threads) {
     // Each weight with where its packed bytes go: memory of its own (relocated) or its own place (nullptr).
     constexpr size_t alignment = 64;
     const auto bytes_of = [](const kernels::packed_weight & w) { return kernels::weight_bytes(w.format, w.k, w.n); };
+    const auto padded_bytes_of = [&](const kernels::packed_weight & w) { return (bytes_of(w) + alignment - 1) / alignment * alignment; };
     size_t relocated_bytes = 0;
-    for (const ggml_tensor * t : relocated_) relocated_bytes += (bytes_of(by_tensor_.at(t)) + alignment - 1) / alignment * alignment;
+    for (const ggml_tensor * t : relocated_) relocated_bytes += padded_bytes_of(by_tensor_.at(t));
     if (relocated_bytes > 0) memory_ = host_pages::allocate(relocated_bytes); // refused: every weight in place
     std::vector<std::pair<kernels::packed_weight *, uint8_t *>> todo;
     size_t offset = 0;
@@ -117,7 +118,7 @@ void packed_weights::pack_all(int threads) {
         uint8_t * destination = nullptr;
         if (memory_ && relocated_.count(tensor)) {
             destination = memory_->data() + offset;
-            offset += (bytes_of(w) + alignment - 1) / alignment * alignment;
+            offset += padded_bytes_of(w);
         }
         todo.emplace_back(&w, destination);
     }
@@ -134,7 +135,6 @@ void packed_weights::pack_all(int threads) {
                     release_clean_pages(plain, bytes_of(w));
                     w.data = destination;
                 } else {
-                    prefault_writable(plain, bytes_of(w));
                     kernels::pack_in_place(w.format, plain, w.k, w.n);
                 }
             }
@@ -163,9 +163,10 @@ void pack_weights(deberta_model & m) {
     const ggml_backend_buffer_type_t plain = ggml_backend_dev_buffer_type(m.device);
     for (const layer_weights & l : m.w.layers) {
         for (ggml_tensor * t : {l.q_w, l.k_w, l.v_w, l.attn_out_w, l.ffn_up_w, l.ffn_down_w}) {
+            const bool mapped = t && t->buffer && t->buffer == m.mapping_buffer;
             const bool writable = t && t->buffer && ggml_backend_buffer_is_host(t->buffer) &&
-                                  (t->buffer == m.mapping_buffer || ggml_backend_buffer_get_type(t->buffer) == plain);
-            m.packed.add(t, writable, t && t->buffer == m.mapping_buffer);
+                                  (mapped || ggml_backend_buffer_get_type(t->buffer) == plain);
+            m.packed.add(t, writable, mapped);
         }
     }
     m.packed.pack_all(physical_core_count());
