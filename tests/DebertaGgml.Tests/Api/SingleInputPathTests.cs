@@ -49,13 +49,19 @@ public class SingleInputPathTests
     public void One_text_allocates_only_its_result()
     {
         using var model = DebertaModel.Load(DemoModelTests.CommittedModel, new DebertaModelOptions { Threads = 1 });
-        const int Calls = 50;
+        const int Calls = 50, Rounds = 4;
         foreach (string text in Texts)
         {
             for (int i = 0; i < 3; i++) model.Classify(text); // the thread's buffers grow and the context is made
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < Calls; i++) model.Classify(text);
-            long perCall = (GC.GetAllocatedBytesForCurrentThread() - before) / Calls;
+            // The steady state is the least of several rounds: a one-off allocation on this thread (the runtime's
+            // tiering, a first-time static) lands in one round, a per-call one in every round.
+            long perCall = long.MaxValue;
+            for (int round = 0; round < Rounds; round++)
+            {
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < Calls; i++) model.Classify(text);
+                perCall = Math.Min(perCall, (GC.GetAllocatedBytesForCurrentThread() - before) / Calls);
+            }
             // The result: a ClassificationResult, a one-element LabelScore[] and the LabelScore (about 100 bytes on
             // x64); a token list, the padded batch or a logits array would each add more than the margin.
             Assert.True(perCall <= 128, $"Classify(\"{text}\") allocates {perCall} bytes per call");
