@@ -11,7 +11,7 @@ int64_t deberta_model_own_kernel_weights(const deberta_model * model) { return m
 namespace deberta {
 
 void selftest_product(int32_t type, const void * w, size_t w_size, const float * x, float * out, int32_t m, int32_t n,
-                      int32_t k, int32_t n_threads, bool own_kernels) {
+                      int32_t k, int32_t n_threads, kernels::isa_level own_kernels) {
     // The weight gets its own buffer first: packing needs its bytes in place before the product is built.
     ggml_init_params params{ggml_tensor_overhead() * 8 + ggml_graph_overhead_custom(16, false), nullptr, true};
     ggml_context * ctx_w = ggml_init(params);
@@ -35,8 +35,8 @@ void selftest_product(int32_t type, const void * w, size_t w_size, const float *
         require(buffer_w != nullptr, DEBERTA_STATUS_OUT_OF_MEMORY, "could not allocate the self-test weight");
         ggml_backend_tensor_set(tw, w, 0, w_size);
         packed_weights packed;
-        if (own_kernels) {
-            require(packed.add(tw, true), DEBERTA_STATUS_UNSUPPORTED,
+        if (own_kernels != kernels::isa_level::none) {
+            require(packed.add(tw, own_kernels, true), DEBERTA_STATUS_UNSUPPORTED,
                     std::string("this processor has no kernel of ours for ") + deberta_type_name(type) + " weights of " +
                         std::to_string(k) + " x " + std::to_string(n));
             packed.pack_all(1);
@@ -73,12 +73,13 @@ deberta_status deberta_selftest_weight_product(int32_t type, const void * w, siz
                           "m, n and k must be in 1.." + std::to_string(selftest_max_dim));
         DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= selftest_max_threads,
                           "n_threads must be in 1.." + std::to_string(selftest_max_threads));
-        DEBERTA_CHECK_ARG(own_kernels == 0 || own_kernels == 1, "own_kernels must be 0 or 1");
+        DEBERTA_CHECK_ARG(own_kernels >= 0 && own_kernels <= 2, "own_kernels must be 0, 1 or 2");
         const size_t row_size = deberta_type_row_size(type, k);
         DEBERTA_CHECK_ARG(row_size > 0, "k must be a multiple of the type's block size");
         DEBERTA_CHECK_ARG(w_size == row_size * (size_t) n, "w_size must be n rows of the type");
 
-        selftest_product(type, w, w_size, x, out, m, n, k, n_threads, own_kernels == 1);
+        const kernels::isa_level caps[] = {kernels::isa_level::none, kernels::isa_level::avx512, kernels::isa_level::avx2};
+        selftest_product(type, w, w_size, x, out, m, n, k, n_threads, caps[own_kernels]);
     });
 }
 

@@ -130,7 +130,7 @@ private:
         // For ggml's mul_mat, q and k are copied once into head-major order: QK^T, c2p and p2c then take ggml's GEMM
         // paths, which need a contiguous second operand (on the permuted views they ran a dot-product loop). Our
         // attention products read the views.
-        const auto heads = [&](ggml_tensor * t) { return m_.packed.own_ops ? split_heads(t) : ggml_cont(ctx_, split_heads(t)); };
+        const auto heads = [&](ggml_tensor * t) { return m_.packed.own_ops_level != kernels::isa_level::none ? split_heads(t) : ggml_cont(ctx_, split_heads(t)); };
         ggml_tensor * q = heads(cb(linear(x, l.q_w, l.q_b), "q", il));                  // [d, T, nh, S]
         ggml_tensor * k = heads(cb(linear(x, l.k_w, l.k_b), "k", il));                  // [d, T, nh, S]
         ggml_tensor * v = cb(linear(x, l.v_w, l.v_b), "v", il);

@@ -243,7 +243,8 @@ deberta_status deberta_selftest_matmul(const float * a, const float * b, float *
                           "n_threads must be in 1.." + std::to_string(selftest_max_threads));
 
         // b is the weight: out[i][j] = a_i . b_j, row-major, through ggml's mul_mat.
-        selftest_product(DEBERTA_TYPE_F32, b, sizeof(float) * size_t(n) * size_t(k), a, out, m, n, k, n_threads, false);
+        selftest_product(DEBERTA_TYPE_F32, b, sizeof(float) * size_t(n) * size_t(k), a, out, m, n, k, n_threads,
+                         kernels::isa_level::none);
     });
 }
 

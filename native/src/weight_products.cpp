@@ -30,11 +30,13 @@ bool format_of(ggml_type type, kernels::weight_format & format) {
     }
 }
 
-// What a product node keeps in its op_params after ggml's {fun, n_tasks, userdata} (24 bytes): its work queue (one
-// per graph node, as long-lived as the graph, zeroed with the node) and whether GELU follows the bias.
+// What one of our nodes keeps in its op_params after ggml's {fun, n_tasks, userdata} (24 bytes): its work queue (one
+// per graph node, as long-lived as the graph, zeroed with the node), whether GELU follows the bias (weight products),
+// and the kernels' level (activation products, GELU; a weight has its own).
 struct product_params {
     kernels::work_queue queue;
     int32_t gelu_erf;
+    kernels::isa_level level;
 };
 constexpr size_t params_offset = 32;
 static_assert(params_offset + sizeof(product_params) <= sizeof(ggml_tensor::op_params), "the parameters fit op_params");
@@ -42,6 +44,8 @@ static_assert(params_offset + sizeof(product_params) <= sizeof(ggml_tensor::op_p
 product_params & params_of(ggml_tensor * node) {
     return *reinterpret_cast<product_params *>(reinterpret_cast<char *>(node->op_params) + params_offset);
 }
+
+kernels::isa_level level_of(ggml_tensor * node) { return params_of(node).level; }
 
 // ggml calls this once on each of its nth threads. src: rows, the weight, the bias (optional).
 void packed_product(ggml_tensor * dst, int ith, int nth, void * userdata) {
@@ -70,7 +74,7 @@ void activation_product_op(ggml_tensor * dst, int ith, int nth, void *) {
         char * y = (char *) dst->data + i2 * dst->nb[2] + i3 * dst->nb[3] + n0 * sizeof(float);
         kernels::activation_product((const float *) a_rows, (int64_t) (a->nb[1] / sizeof(float)), std::min(kernels::unit_columns, n - n0),
                                     (const float *) b_rows, (int64_t) (b->nb[1] / sizeof(float)), m, k, (float *) y,
-                                    (int64_t) (dst->nb[1] / sizeof(float)));
+                                    (int64_t) (dst->nb[1] / sizeof(float)), level_of(dst));
     }
     kernels::leave_queue(queue, nth);
 }
@@ -79,27 +83,30 @@ void activation_product_op(ggml_tensor * dst, int ith, int nth, void *) {
 void gelu_erf_op(ggml_tensor * dst, int ith, int nth, void *) {
     const int64_t n = ggml_nelements(dst), per_thread = (n + nth - 1) / nth;
     const int64_t first = std::min(n, ith * per_thread), count = std::min(n - first, per_thread);
-    if (count > 0) kernels::gelu_erf((const float *) dst->src[0]->data + first, (float *) dst->data + first, count);
+    if (count > 0) kernels::gelu_erf((const float *) dst->src[0]->data + first, (float *) dst->data + first, count, level_of(dst));
 }
 
 } // namespace
 
-bool own_kernels_allowed() {
+kernels::isa_level kernels_cap() {
     const char * value = std::getenv(kernels_env);
-    if (!value || !*value || std::strcmp(value, "auto") == 0) return true;
-    if (std::strcmp(value, "ggml") == 0) return false;
-    fail(DEBERTA_STATUS_INVALID_ARGUMENT, std::string(kernels_env) + "='" + value + "' is not a choice; use auto or ggml");
+    if (!value || !*value || std::strcmp(value, "auto") == 0) return kernels::isa_level::avx512;
+    if (std::strcmp(value, "avx2") == 0) return kernels::isa_level::avx2;
+    if (std::strcmp(value, "ggml") == 0) return kernels::isa_level::none;
+    fail(DEBERTA_STATUS_INVALID_ARGUMENT, std::string(kernels_env) + "='" + value + "' is not a choice; use auto, avx2 or ggml");
 }
 
-bool packed_weights::add(ggml_tensor * weight, bool writable_host_memory, bool in_file_mapping) {
+bool packed_weights::add(ggml_tensor * weight, kernels::isa_level cap, bool writable_host_memory, bool in_file_mapping) {
     if (!weight) return false;
     if (by_tensor_.count(weight)) return true; // an alias packed already
     kernels::weight_format format;
-    if (!writable_host_memory || !format_of(weight->type, format) || !kernels::cpu_supports(format)) return false;
+    if (!writable_host_memory || !format_of(weight->type, format)) return false;
+    const kernels::isa_level level = kernels::kernel_level(format, cap);
+    if (level == kernels::isa_level::none) return false;
     const int64_t k = weight->ne[0], n = weight->ne[1];
     if (weight->ne[2] != 1 || weight->ne[3] != 1 || !kernels::shape_supported(format, k, n)) return false;
     if (weight->nb[1] * (size_t) n != kernels::weight_bytes(format, k, n)) return false; // not plain rows
-    by_tensor_.emplace(weight, kernels::packed_weight{format, k, n, weight->data});
+    by_tensor_.emplace(weight, kernels::packed_weight{format, k, n, weight->data, level});
     if (in_file_mapping) relocated_.insert(weight);
     return true;
 }
@@ -156,8 +163,9 @@ void packed_weights::pack_all(int threads) {
 }
 
 void pack_weights(deberta_model & m) {
-    if (!own_kernels_allowed() || ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU) return;
-    m.packed.own_ops = kernels::cpu_supports_gelu_erf() && kernels::cpu_supports(kernels::weight_format::f32);
+    const kernels::isa_level cap = kernels_cap();
+    if (cap == kernels::isa_level::none || ggml_backend_dev_type(m.device) != GGML_BACKEND_DEVICE_TYPE_CPU) return;
+    m.packed.own_ops_level = kernels::kernel_level(kernels::weight_format::f32, cap);
     // The device's plain buffers and the (private, writable) file mapping hold the plain ggml layout; ggml's
     // repacking buffer holds its own.
     const ggml_backend_buffer_type_t plain = ggml_backend_dev_buffer_type(m.device);
@@ -166,7 +174,7 @@ void pack_weights(deberta_model & m) {
             const bool mapped = t && t->buffer && t->buffer == m.mapping_buffer;
             const bool writable = t && t->buffer && ggml_backend_buffer_is_host(t->buffer) &&
                                   (mapped || ggml_backend_buffer_get_type(t->buffer) == plain);
-            m.packed.add(t, writable, mapped);
+            m.packed.add(t, cap, writable, mapped);
         }
     }
     m.packed.pack_all(physical_core_count());
@@ -185,26 +193,28 @@ ggml_tensor * weight_product(ggml_context * ctx, const packed_weights & packed, 
     ggml_tensor * args[] = {rows, weight, bias}; // the weight: an edge for the scheduler, read through userdata
     ggml_tensor * product = ggml_custom_4d(ctx, GGML_TYPE_F32, w->n, rows->ne[1], 1, 1, args, bias ? 3 : 2, packed_product,
                                            GGML_N_TASKS_MAX, const_cast<kernels::packed_weight *>(w));
-    params_of(product) = product_params{kernels::work_queue{}, gelu_erf ? 1 : 0};
+    params_of(product) = product_params{kernels::work_queue{}, gelu_erf ? 1 : 0, w->level};
     return product;
 }
 
 ggml_tensor * activation_product(ggml_context * ctx, const packed_weights & packed, ggml_tensor * a, ggml_tensor * b) {
     const auto rows_of_floats = [](const ggml_tensor * t) { return t->type == GGML_TYPE_F32 && t->nb[0] == sizeof(float); };
-    const bool own = packed.own_ops && rows_of_floats(a) && rows_of_floats(b) && a->ne[0] == b->ne[0] && a->ne[2] == b->ne[2] &&
+    const bool own = packed.own_ops_level != kernels::isa_level::none && rows_of_floats(a) && rows_of_floats(b) && a->ne[0] == b->ne[0] && a->ne[2] == b->ne[2] &&
                      (a->ne[3] == b->ne[3] || a->ne[3] == 1);
     if (!own) return ggml_mul_mat(ctx, a, b);
     ggml_tensor * args[] = {a, b};
     ggml_tensor * product = ggml_custom_4d(ctx, GGML_TYPE_F32, a->ne[1], b->ne[1], b->ne[2], b->ne[3], args, 2, activation_product_op,
                                            GGML_N_TASKS_MAX, nullptr);
-    params_of(product) = product_params{};
+    params_of(product) = product_params{kernels::work_queue{}, 0, packed.own_ops_level};
     return product;
 }
 
 ggml_tensor * gelu_erf_node(ggml_context * ctx, const packed_weights & packed, ggml_tensor * x) {
-    if (!packed.own_ops || x->type != GGML_TYPE_F32 || !ggml_is_contiguous(x)) return ggml_gelu_erf(ctx, x);
+    if (packed.own_ops_level == kernels::isa_level::none || x->type != GGML_TYPE_F32 || !ggml_is_contiguous(x)) return ggml_gelu_erf(ctx, x);
     ggml_tensor * args[] = {x};
-    return ggml_custom_4d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1], x->ne[2], x->ne[3], args, 1, gelu_erf_op, GGML_N_TASKS_MAX, nullptr);
+    ggml_tensor * y = ggml_custom_4d(ctx, GGML_TYPE_F32, x->ne[0], x->ne[1], x->ne[2], x->ne[3], args, 1, gelu_erf_op, GGML_N_TASKS_MAX, nullptr);
+    params_of(y) = product_params{kernels::work_queue{}, 0, packed.own_ops_level};
+    return y;
 }
 
 } // namespace deberta

@@ -1,6 +1,7 @@
 // Checks our weight-product kernels (native/src/kernels) against scalar references on random matrices: every
 // product shape of the DeBERTa sizes, odd shapes, 1 and 2 threads, with and without the output stage (bias, GELU);
-// and the vectorized GELU against an F64 reference from -FLT_MAX to FLT_MAX. With --bench, prints GFLOP/s instead.
+// and the vectorized GELU against an F64 reference from -FLT_MAX to FLT_MAX; each at every level (AVX-512, AVX2) this
+// CPU runs. With --bench, prints GFLOP/s instead.
 // Usage: deberta_kernel_checks [--bench]   (exit 0 when every check passes; 77 when this CPU lacks the instructions)
 #include "kernels/kernels.h"
 #include "kernels/kernels_internal.h"
@@ -30,6 +31,15 @@ const char * format_name(weight_format f) {
         case weight_format::f32: return "f32";
     }
     return "?";
+}
+
+const char * level_name(isa_level level) {
+    switch (level) {
+        case isa_level::avx512: return "avx512";
+        case isa_level::avx2: return "avx2";
+        case isa_level::none: break;
+    }
+    return "none";
 }
 
 std::mt19937 rng(1234);
@@ -192,8 +202,8 @@ void check_stage(const packed_weight & pw, const std::vector<float> & x, int64_t
         ++checks;
         if (worst > 1.0) {
             ++failures;
-            std::printf("FAILED output stage (bias%s) k=%lld n=%lld m=%lld threads=%d: error %.3g of the tolerance\n",
-                        gelu ? " + gelu" : "", (long long) pw.k, (long long) n, (long long) m, nth, worst);
+            std::printf("FAILED %s output stage (bias%s) k=%lld n=%lld m=%lld threads=%d: error %.3g of the tolerance\n",
+                        level_name(pw.level), gelu ? " + gelu" : "", (long long) pw.k, (long long) n, (long long) m, nth, worst);
         }
     }
 }
@@ -205,7 +215,7 @@ bool checked_row(int64_t r, int64_t m) { return m <= 16 || r < 13 || r >= m - 7 
 // activation_product (attention products) against the F64 product on strided operands: a [cols][k] at row stride
 // k + 3, b [m][k] at k + 5, y at cols + 2 (the columns after cols must stay untouched); 1 and 2 threads taking
 // column units as the ggml op hands them out.
-void check_activation_product(int64_t m, int64_t n, int64_t k) {
+void check_activation_product(int64_t m, int64_t n, int64_t k, isa_level level) {
     std::normal_distribution<float> normal(0.0f, 1.0f);
     const int64_t lda = k + 3, ldb = k + 5, ldy = n + 2;
     std::vector<float> a((size_t) (n * lda)), b((size_t) (m * ldb));
@@ -219,7 +229,8 @@ void check_activation_product(int64_t m, int64_t n, int64_t k) {
             threads.emplace_back([&, ith] {
                 for (int64_t u = ith; u < units; u += nth) {
                     const int64_t n0 = u * unit_columns;
-                    activation_product(a.data() + n0 * lda, lda, std::min(unit_columns, n - n0), b.data(), ldb, m, k, y.data() + n0, ldy);
+                    activation_product(a.data() + n0 * lda, lda, std::min(unit_columns, n - n0), b.data(), ldb, m, k, y.data() + n0, ldy,
+                                       level);
                 }
             });
         }
@@ -241,15 +252,15 @@ void check_activation_product(int64_t m, int64_t n, int64_t k) {
         ++checks;
         if (!(worst <= 4e-6) || !untouched) { // a few float roundings of the sum of |terms|
             ++failures;
-            std::printf("FAILED activation product m=%lld n=%lld k=%lld threads=%d: relative error %.3g%s\n", (long long) m,
-                        (long long) n, (long long) k, nth, worst, untouched ? "" : ", wrote past its columns");
+            std::printf("FAILED %s activation product m=%lld n=%lld k=%lld threads=%d: relative error %.3g%s\n", level_name(level),
+                        (long long) m, (long long) n, (long long) k, nth, worst, untouched ? "" : ", wrote past its columns");
         }
     }
 }
 
 // Our GELU against the F64 reference on every 997th float in [-20, 20], on powers of two out to FLT_MAX, on zeros,
 // subnormals and infinities; NaN stays NaN.
-void check_gelu() {
+void check_gelu(isa_level level) {
     std::vector<float> x;
     for (float v = -20.0f; v <= 20.0f; v = std::nextafter(v, 40.0f)) {
         x.push_back(v);
@@ -258,7 +269,7 @@ void check_gelu() {
     for (float p = 1.0f; std::isfinite(p); p *= 2.0f) x.insert(x.end(), {p, -p, p * 1.5f, -p * 1.5f});
     x.insert(x.end(), {0.0f, -0.0f, FLT_MIN, -FLT_MIN, FLT_TRUE_MIN, -FLT_TRUE_MIN, FLT_MAX, -FLT_MAX, INFINITY, NAN});
     std::vector<float> y(x.size());
-    gelu_erf(x.data(), y.data(), (int64_t) x.size());
+    gelu_erf(x.data(), y.data(), (int64_t) x.size(), level);
     double worst = 0.0, worst_at = 0.0, worst_ggml = 0.0;
     bool ok = std::isnan(y.back()) && y[y.size() - 2] == INFINITY;
     for (size_t i = 0; i + 2 < x.size(); ++i) {
@@ -269,23 +280,23 @@ void check_gelu() {
         if (std::isfinite(ggml)) worst_ggml = std::max(worst_ggml, std::fabs(ggml - reference) / gelu_tolerance(x[i]));
     }
     ++checks;
-    std::printf("gelu_erf: %zu values, worst error %.3g of the tolerance (at x = %.9g); ggml's erff form: %.3g\n", x.size(),
-                worst, worst_at, worst_ggml);
+    std::printf("%s gelu_erf: %zu values, worst error %.3g of the tolerance (at x = %.9g); ggml's erff form: %.3g\n",
+                level_name(level), x.size(), worst, worst_at, worst_ggml);
     if (!ok || !(worst <= 1.0)) {
         ++failures;
-        std::printf("FAILED gelu_erf: worst error %.3g of the tolerance at x = %.9g, inf -> %g, NaN -> %g\n", worst, worst_at,
-                    y[y.size() - 2], y.back());
+        std::printf("FAILED %s gelu_erf: worst error %.3g of the tolerance at x = %.9g, inf -> %g, NaN -> %g\n", level_name(level),
+                    worst, worst_at, y[y.size() - 2], y.back());
     }
     // Lengths that end inside a vector, and in place.
     for (int64_t n : {1, 15, 17, 33}) {
         std::vector<float> v((size_t) n);
         for (int64_t i = 0; i < n; ++i) v[i] = (float) (i - n / 2) * 0.37f;
         const std::vector<float> original = v;
-        gelu_erf(v.data(), v.data(), n);
+        gelu_erf(v.data(), v.data(), n, level);
         for (int64_t i = 0; i < n; ++i) {
             if (std::fabs(v[i] - gelu_reference(original[i])) > gelu_tolerance(original[i])) {
                 ++failures;
-                std::printf("FAILED gelu_erf in place, n=%lld, element %lld\n", (long long) n, (long long) i);
+                std::printf("FAILED %s gelu_erf in place, n=%lld, element %lld\n", level_name(level), (long long) n, (long long) i);
                 break;
             }
         }
@@ -334,42 +345,42 @@ void check_rows(weight_format format, const weight_case & w, const packed_weight
         const bool ok = worst <= 4e-6 && worst_exact <= exact_tolerance * std::max(scale, 1e-3);
         if (!ok) {
             ++failures;
-            std::printf("FAILED %s k=%lld n=%lld m=%lld threads=%d: relative error vs ggml's arithmetic %.3g, "
+            std::printf("FAILED %s %s k=%lld n=%lld m=%lld threads=%d: relative error vs ggml's arithmetic %.3g, "
                         "max |error| vs exact %.3g (max |y| %.3g)\n",
-                        format_name(format), (long long) k, (long long) n, (long long) m, nth, worst, worst_exact, scale);
+                        level_name(pw.level), format_name(format), (long long) k, (long long) n, (long long) m, nth, worst, worst_exact, scale);
         }
         if (m * n <= (1 << 20)) check_stage(pw, x, m, y, nth, queue); // the larger products add only time
     }
 }
 
-// One random weight of K x N, packed once, against each row count.
-void check_shape(weight_format format, int64_t k, int64_t n, std::initializer_list<int64_t> row_counts) {
+// One random weight of K x N, packed once, against each row count on the kernel of level.
+void check_shape(weight_format format, isa_level level, int64_t k, int64_t n, std::initializer_list<int64_t> row_counts) {
     const weight_case w = random_weight(format, k, n);
     std::vector<uint8_t> packed = w.bytes;
     pack_in_place(format, packed.data(), k, n);
-    const packed_weight pw{format, k, n, packed.data()};
+    const packed_weight pw{format, k, n, packed.data(), level};
     for (int64_t m : row_counts) check_rows(format, w, pw, m);
 }
 
-void checks_for(weight_format format) {
+void checks_for(weight_format format, isa_level level) {
     for (int64_t h : {128, 384, 768, 1024}) {
-        check_shape(format, h, h, {1, 3, 16, 128, 512});
-        check_shape(format, h, 4 * h, {1, 3, 16, 128, 512});
-        check_shape(format, 4 * h, h, {1, 3, 16, 128, 512});
+        check_shape(format, level, h, h, {1, 3, 16, 128, 512});
+        check_shape(format, level, h, 4 * h, {1, 3, 16, 128, 512});
+        check_shape(format, level, 4 * h, h, {1, 3, 16, 128, 512});
     }
     // Odd shapes: K a multiple of 32 but not of 256 (nor of the K cache block), N not a multiple of 16 or 32, M = 1, 3.
-    check_shape(format, 96, 37, {1, 3, 7, 200});
-    check_shape(format, 1056, 49, {1, 3, 7, 200});
-    check_shape(format, 160, 16, {1, 3, 7, 200});
-    check_shape(format, 2080, 250, {1, 3, 7, 200});
-    if (format != weight_format::q8_0) check_shape(format, 34, 33, {5}); // K not a multiple of 32
-    if (format == weight_format::f32) check_shape(format, 33, 17, {2});
+    check_shape(format, level, 96, 37, {1, 3, 7, 200});
+    check_shape(format, level, 1056, 49, {1, 3, 7, 200});
+    check_shape(format, level, 160, 16, {1, 3, 7, 200});
+    check_shape(format, level, 2080, 250, {1, 3, 7, 200});
+    if (format != weight_format::q8_0) check_shape(format, level, 34, 33, {5}); // K not a multiple of 32
+    if (format == weight_format::f32) check_shape(format, level, 33, 17, {2});
 }
 
-void bench(weight_format format, int64_t k, int64_t n, int64_t m, int nth) {
+void bench(weight_format format, isa_level level, int64_t k, int64_t n, int64_t m, int nth) {
     weight_case w = random_weight(format, k, n);
     pack_in_place(format, w.bytes.data(), k, n);
-    const packed_weight pw{format, k, n, w.bytes.data()};
+    const packed_weight pw{format, k, n, w.bytes.data(), level};
     std::vector<float> x((size_t) (m * k), 0.5f), y((size_t) (m * n));
     work_queue queue{};
     run_product(pw, x, m, y, nth, queue); // warm-up
@@ -381,8 +392,8 @@ void bench(weight_format format, int64_t k, int64_t n, int64_t m, int nth) {
         ++reps;
         seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } while (seconds < 1.0);
-    std::printf("%-5s K=%lld N=%lld M=%lld threads=%d: %.1f GFLOP/s\n", format_name(format), (long long) k, (long long) n,
-                (long long) m, nth, 2.0 * k * n * m * reps / seconds / 1e9);
+    std::printf("%-6s %-5s K=%lld N=%lld M=%lld threads=%d: %.1f GFLOP/s\n", level_name(level), format_name(format), (long long) k,
+                (long long) n, (long long) m, nth, 2.0 * k * n * m * reps / seconds / 1e9);
 }
 
 } // namespace
@@ -390,24 +401,25 @@ void bench(weight_format format, int64_t k, int64_t n, int64_t m, int nth) {
 int main(int argc, char ** argv) {
     const bool bench_mode = argc > 1 && std::string(argv[1]) == "--bench";
     int available = 0;
-    for (weight_format f : {weight_format::q8_0, weight_format::bf16, weight_format::f32}) {
-        if (!cpu_supports(f)) {
-            std::printf("%s: this CPU lacks the instructions, skipped\n", format_name(f));
-            continue;
+    for (isa_level level : {isa_level::avx512, isa_level::avx2}) {
+        for (weight_format f : {weight_format::q8_0, weight_format::bf16, weight_format::f32}) {
+            if (kernel_level(f, level) != level) {
+                std::printf("%s %s: no such kernel on this CPU, skipped\n", level_name(level), format_name(f));
+                continue;
+            }
+            ++available;
+            if (bench_mode) {
+                for (int nth : {1, 2}) bench(f, level, 768, 3072, 128, nth);
+            } else {
+                checks_for(f, level);
+            }
         }
-        ++available;
-        if (bench_mode) {
-            for (int nth : {1, 2}) bench(f, 768, 3072, 128, nth);
-        } else {
-            checks_for(f);
-        }
-    }
-    if (!bench_mode && cpu_supports_gelu_erf()) check_gelu();
-    if (!bench_mode && cpu_supports(weight_format::f32)) {
+        if (bench_mode || kernel_level(weight_format::f32, level) != level) continue;
+        check_gelu(level);
         // The attention shapes (QK^T and probabilities x V at T = 16 and 128, c2p/p2c with W = 2T) and odd ones.
         for (auto [m, n, k] : {std::array<int64_t, 3>{16, 16, 32}, {128, 128, 64}, {128, 256, 64}, {128, 64, 128}, {1, 1, 1},
                                {3, 7, 64}, {7, 37, 33}, {200, 50, 512}, {5, 33, 1}, {13, 14, 64}}) {
-            check_activation_product(m, n, k);
+            check_activation_product(m, n, k, level);
         }
     }
     if (available == 0) return 77;

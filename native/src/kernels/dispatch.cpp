@@ -7,23 +7,28 @@ namespace deberta::kernels {
 
 using namespace detail;
 
-bool cpu_supports(weight_format format) {
+isa_level kernel_level(weight_format format, isa_level cap) {
     const cpu_caps & c = caps();
+    bool avx512 = false, avx2 = false;
     switch (format) {
-        case weight_format::q8_0: return c.avx512_vnni;
-        case weight_format::bf16: return c.avx512_bf16;
-        case weight_format::f32: return c.avx512;
+        case weight_format::q8_0: avx512 = c.avx512_vnni, avx2 = c.avx2; break;
+        case weight_format::bf16: avx512 = c.avx512_bf16; break;
+        case weight_format::f32: avx512 = c.avx512, avx2 = c.avx2; break;
     }
-    return false;
+    if (avx512 && cap >= isa_level::avx512) return isa_level::avx512;
+    if (avx2 && cap >= isa_level::avx2) return isa_level::avx2;
+    return isa_level::none;
 }
 
 void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                    const output_stage & stage, int nth, work_queue & queue) {
 #if defined(DEBERTA_KERNELS_X86)
+    const bool avx512 = w.level == isa_level::avx512;
     switch (w.format) {
-        case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
+        case weight_format::q8_0:
+            return (avx512 ? matmul_q8_0_avx512 : matmul_q8_0_avx2)(w, x, ldx, rows, y, ldy, stage, nth, queue);
         case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
-        case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
+        case weight_format::f32: return (avx512 ? matmul_f32_avx512 : matmul_f32_avx2)(w, x, ldx, rows, y, ldy, stage, nth, queue);
     }
 #else
     (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) stage; (void) nth; (void) queue;
@@ -31,25 +36,30 @@ void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_
 }
 
 void activation_product(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k, float * y,
-                        int64_t ldy) {
+                        int64_t ldy, isa_level level) {
 #if defined(DEBERTA_KERNELS_X86)
-    activation_product_f32_avx512(a, lda, cols, b, ldb, m, k, y, ldy);
+    (level == isa_level::avx512 ? activation_product_f32_avx512 : activation_product_f32_avx2)(a, lda, cols, b, ldb, m, k, y, ldy);
 #else
-    (void) a; (void) lda; (void) cols; (void) b; (void) ldb; (void) m; (void) k; (void) y; (void) ldy;
+    (void) a; (void) lda; (void) cols; (void) b; (void) ldb; (void) m; (void) k; (void) y; (void) ldy; (void) level;
 #endif
 }
 
-bool cpu_supports_gelu_erf() { return caps().avx512; }
-
-void gelu_erf(const float * x, float * y, int64_t n) {
+void gelu_erf(const float * x, float * y, int64_t n, isa_level level) {
 #if defined(DEBERTA_KERNELS_X86)
-    gelu_erf_avx512(x, y, n);
+    (level == isa_level::avx512 ? gelu_erf_avx512 : gelu_erf_avx2)(x, y, n);
 #else
-    (void) x; (void) y; (void) n;
+    (void) x; (void) y; (void) n; (void) level;
 #endif
 }
 
 namespace detail {
+
+#if defined(DEBERTA_KERNELS_X86)
+void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols, isa_level level) {
+    if (!stage.bias && !stage.gelu_erf) return;
+    (level == isa_level::avx512 ? apply_output_stage_avx512 : apply_output_stage_avx2)(stage, y, ldy, rows, col0, cols);
+}
+#endif
 
 float fp16_to_float(uint16_t h) {
     const int sign = h >> 15, exponent = (h >> 10) & 0x1f, mantissa = h & 0x3ff;

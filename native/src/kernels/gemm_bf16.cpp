@@ -79,6 +79,7 @@ float bf16_to_float(uint16_t h) {
 }
 
 struct bf16_format {
+    static constexpr isa_level level = isa_level::avx512;
     static constexpr int64_t mc = 192;
     static constexpr int64_t kc = 512;
     using activations = bf16_activations;

@@ -3,12 +3,14 @@
 // stage on the finished piece.
 //
 // A Format supplies:
+//   level                  the instructions it uses (for the output stage)
 //   mc, kc                 rows per activation chunk, K per cache block (kc a multiple of the format's K step)
 //   activations            what prepare() makes of a row chunk
 //   prepare(x, ldx, rows, k, scratch) -> activations
 //   tile(rows <= tile_rows, panels 1..2, w, panel, acts, row, k0, k1, y, ldy, accumulate), through dispatch_tile
+//                          (AVX-512) or dispatch_panels (AVX2)
 //   tail(w, acts, rows, y, ldy)   the rows of the weight after the last full panel
-// This header has no target attributes: only the Format's functions use AVX-512.
+// This header has no target attributes: only the Format's functions use AVX-512 or AVX2.
 #pragma once
 
 #include "kernels_internal.h"
@@ -43,7 +45,7 @@ void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t row
         if (u == column_units) {
             Format::tail(w, acts, mr, yc, ldy);
             const int64_t n0 = panels * panel_rows;
-            apply_output_stage(stage, yc + n0, ldy, mr, n0, w.n - n0);
+            apply_output_stage(stage, yc + n0, ldy, mr, n0, w.n - n0, Format::level);
             continue;
         }
         const int64_t p = u * unit_panels;
@@ -54,7 +56,7 @@ void run_gemm(const packed_weight & w, const float * x, int64_t ldx, int64_t row
                 Format::tile((int) std::min(tile_rows, mr - i), nv, w, p, acts, i, k0, k1, yc + i * ldy + p * panel_rows, ldy, k0 > 0);
             }
         }
-        apply_output_stage(stage, yc + p * panel_rows, ldy, mr, p * panel_rows, nv * panel_rows); // while the piece is in cache
+        apply_output_stage(stage, yc + p * panel_rows, ldy, mr, p * panel_rows, nv * panel_rows, Format::level); // while in cache
     }
     leave_queue(queue, nth);
 }
@@ -88,6 +90,29 @@ inline void dispatch_tile(int rows, int nv, const tile_args<Activations> & args)
         case 11: return Kernel::template run<5, 2>(args);
         case 12: return Kernel::template run<6, 1>(args);
         case 13: return Kernel::template run<6, 2>(args);
+    }
+}
+
+// Calls Kernel::run<MR>(args) for run-time rows 1..MR.
+template <class Kernel, int MR, class Activations>
+inline void run_rows(int rows, const tile_args<Activations> & args) {
+    if constexpr (MR > 1) {
+        if (rows < MR) return run_rows<Kernel, MR - 1>(rows, args);
+    }
+    Kernel::template run<MR>(args);
+}
+
+// A tile (rows 1..6, panels 1..2) through a kernel of one panel and at most Kernel::max_rows rows (AVX2's 16
+// registers hold no more): panel by panel, then row groups.
+template <class Kernel, class Activations>
+inline void dispatch_panels(int rows, int nv, const tile_args<Activations> & args) {
+    constexpr int mr = Kernel::max_rows;
+    for (int v = 0; v < nv; ++v) {
+        for (int r = 0; r < rows; r += mr) {
+            const tile_args<Activations> part{args.panel + v * args.panel_stride, args.panel_stride, args.a, args.row + r, args.s0, args.s1,
+                                              args.y + r * args.ldy + v * panel_rows, args.ldy, args.accumulate};
+            run_rows<Kernel, mr>(std::min(mr, rows - r), part);
+        }
     }
 }
 

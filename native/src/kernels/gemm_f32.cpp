@@ -1,11 +1,12 @@
-// F32 weights x F32 activations through an AVX-512 FMA kernel on packed panels; the same kernel multiplies two
-// activations (attention products) on panels packed per call.
+// F32 weights x F32 activations through an AVX-512 or an AVX2 FMA kernel on packed panels; the same kernels multiply
+// two activations (attention products) on panels packed per call.
 #include "gemm_driver.h"
 
 #if defined(DEBERTA_KERNELS_X86)
 #include "x86_intrinsics.h"
 
 #define F32_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#define F32_AVX2_TARGET __attribute__((target("avx2,fma")))
 
 namespace deberta::kernels::detail {
 
@@ -40,11 +41,45 @@ F32_TARGET void f32_tile(const tile_args<f32_activations> & t) {
     store_tile(acc, t.y, t.ldy);
 }
 
-struct f32_kernel {
+// AVX2: MR rows (up to 6) x one panel, two ymm per k. 6 rows hold 12 accumulators, plus the panel's 2 weight
+// registers and a broadcast: 15 of the 16 ymm registers. Two panels (4 ymm per k) would leave room for 2 rows: 8 FMAs
+// per 6 loads, against 12 per 8 here.
+template <int MR>
+F32_AVX2_TARGET void f32_tile_avx2(const tile_args<f32_activations> & t) {
+    const f32_activations & a = t.a;
+    const float * panel = (const float *) t.panel;
+    __m256 acc[MR][2];
+    load_tile(acc, t.y, t.ldy, t.accumulate);
+    const float * x = a.x + t.row * a.ldx;
+#pragma GCC unroll 4
+    for (int64_t k = t.s0; k < t.s1; ++k) {
+        const __m256 w0 = _mm256_loadu_ps(panel + k * panel_rows), w1 = _mm256_loadu_ps(panel + k * panel_rows + 8);
+#pragma GCC unroll 6
+        for (int m = 0; m < MR; ++m) {
+            const __m256 xk = _mm256_broadcast_ss(x + m * a.ldx + k);
+            acc[m][0] = _mm256_fmadd_ps(w0, xk, acc[m][0]);
+            acc[m][1] = _mm256_fmadd_ps(w1, xk, acc[m][1]);
+        }
+    }
+    store_tile(acc, t.y, t.ldy);
+}
+
+struct f32_kernel_avx512 {
+    static constexpr isa_level level = isa_level::avx512;
     template <int MR, int NV> static void run(const tile_args<f32_activations> & t) { f32_tile<MR, NV>(t); }
+    static void tiles(int rows, int nv, const tile_args<f32_activations> & t) { dispatch_tile<f32_kernel_avx512>(rows, nv, t); }
 };
 
+struct f32_kernel_avx2 {
+    static constexpr isa_level level = isa_level::avx2;
+    static constexpr int max_rows = 6;
+    template <int MR> static void run(const tile_args<f32_activations> & t) { f32_tile_avx2<MR>(t); }
+    static void tiles(int rows, int nv, const tile_args<f32_activations> & t) { dispatch_panels<f32_kernel_avx2>(rows, nv, t); }
+};
+
+template <class Kernel>
 struct f32_format {
+    static constexpr isa_level level = Kernel::level;
     static constexpr int64_t mc = 192;
     static constexpr int64_t kc = 256;
     using activations = f32_activations;
@@ -54,8 +89,7 @@ struct f32_format {
     static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
                      int64_t k1, float * y, int64_t ldy, bool accumulate) {
         const size_t stride = (size_t) w.k * panel_rows * sizeof(float);
-        dispatch_tile<f32_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row, k0, k1,
-                                                                   y, ldy, accumulate});
+        Kernel::tiles(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row, k0, k1, y, ldy, accumulate});
     }
 
     static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {
@@ -86,10 +120,9 @@ void pack_f32_rows(const float * a, int64_t lda, int64_t cols, int64_t k, float 
     }
 }
 
-} // namespace
-
-void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
-                                   float * y, int64_t ldy) {
+template <class Kernel>
+void activation_product_f32(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k, float * y,
+                            int64_t ldy) {
     const int nv = (int) ((cols + panel_rows - 1) / panel_rows);
     const bool whole = cols == nv * panel_rows; // else the tiles write a full-width scratch, copied out below
     const int64_t scratch_ld = nv * panel_rows;
@@ -102,17 +135,34 @@ void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, c
     const size_t stride = (size_t) k * panel_rows * sizeof(float);
     const f32_activations acts{b, ldb};
     for (int64_t i = 0; i < m; i += tile_rows) {
-        dispatch_tile<f32_kernel>((int) std::min(tile_rows, m - i), nv,
-                                  tile_args<f32_activations>{(const uint8_t *) panels, stride, acts, i, 0, k, out + i * ld, ld, false});
+        Kernel::tiles((int) std::min(tile_rows, m - i), nv,
+                      tile_args<f32_activations>{(const uint8_t *) panels, stride, acts, i, 0, k, out + i * ld, ld, false});
     }
     if (!whole) {
         for (int64_t i = 0; i < m; ++i) std::memcpy(y + i * ldy, out + i * ld, (size_t) cols * sizeof(float));
     }
 }
 
+} // namespace
+
+void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
+                                   float * y, int64_t ldy) {
+    activation_product_f32<f32_kernel_avx512>(a, lda, cols, b, ldb, m, k, y, ldy);
+}
+
+void activation_product_f32_avx2(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
+                                 float * y, int64_t ldy) {
+    activation_product_f32<f32_kernel_avx2>(a, lda, cols, b, ldb, m, k, y, ldy);
+}
+
 void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                        const output_stage & stage, int nth, work_queue & queue) {
-    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, stage, nth, queue);
+    run_gemm<f32_format<f32_kernel_avx512>>(w, x, ldx, rows, y, ldy, stage, nth, queue);
+}
+
+void matmul_f32_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                     const output_stage & stage, int nth, work_queue & queue) {
+    run_gemm<f32_format<f32_kernel_avx2>>(w, x, ldx, rows, y, ldy, stage, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

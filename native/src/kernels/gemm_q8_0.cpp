@@ -4,12 +4,19 @@
 //
 // vpdpbusd multiplies unsigned by signed bytes: the packed weights hold w + 128, so a block's sum over
 // (w + 128) * q exceeds the wanted one by 128 * sum(q), which starts each block's integer accumulator.
+//
+// AVX2 has no vpdpbusd: vpmaddubsw multiplies unsigned by signed bytes into 16-bit pair sums (saturating), vpmaddwd
+// by ones adds the pairs into 32 bits. With w + 128 as the unsigned operand a pair sum reaches 2 * 255 * 127 and
+// saturates, so the AVX2 kernel takes |w| as the unsigned operand and q with w's sign (vpsignb) as the signed one:
+// |w| <= 128 and |q| <= 127 keep each pair sum within 32512, and the products are exact for every int8 w (w = -128
+// too, where the sign taken from q instead would wrap). w itself is the stored byte xor 0x80.
 #include "gemm_driver.h"
 
 #if defined(DEBERTA_KERNELS_X86)
 #include "x86_intrinsics.h"
 
 #define Q8_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512vnni,f16c")))
+#define Q8_AVX2_TARGET __attribute__((target("avx2,fma,f16c")))
 
 namespace deberta::kernels::detail {
 
@@ -18,7 +25,7 @@ namespace {
 struct q8_activations {
     const int8_t * q;     // [rows][k]
     const float * d;      // [rows][nb]: the fp16 scale, widened
-    const int32_t * bias; // [rows][nb]: -128 * sum of the block's q
+    const int32_t * bias; // [rows][nb]: -128 * sum of the block's q (AVX-512 only)
     int64_t k, nb;
 };
 
@@ -96,31 +103,114 @@ Q8_TARGET void q8_tile(const tile_args<q8_activations> & t) {
     store_tile(acc, t.y, t.ldy);
 }
 
-struct q8_kernel {
+// quantize_rows in AVX2, as ggml's AVX2 quantize_row_q8_0 (the same arithmetic as the AVX-512 one); no bias.
+Q8_AVX2_TARGET void quantize_rows_avx2(const float * x, int64_t ldx, int64_t rows, int64_t k, int8_t * q, float * d) {
+    const int64_t nb = k / q8_block;
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t b = 0; b < nb; ++b) {
+            const float * src = x + r * ldx + b * q8_block;
+            __m256 v[4];
+            for (int i = 0; i < 4; ++i) v[i] = _mm256_loadu_ps(src + 8 * i);
+            const __m256 m8 = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
+                                            _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
+            __m128 m4 = _mm_max_ps(_mm256_extractf128_ps(m8, 1), _mm256_castps256_ps128(m8));
+            m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+            m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+            const float amax = _mm_cvtss_f32(m4);
+            const uint16_t dh = _cvtss_sh(amax / 127.f, _MM_FROUND_TO_NEAREST_INT);
+            const __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.f / amax : 0.0f);
+            __m256i i32[4];
+            for (int i = 0; i < 4; ++i) {
+                i32[i] = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v[i], id), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC));
+            }
+            // The packs work within 128-bit lanes; the permutation puts the 32 bytes back in order.
+            const __m256i i8 = _mm256_packs_epi16(_mm256_packs_epi32(i32[0], i32[1]), _mm256_packs_epi32(i32[2], i32[3]));
+            _mm256_storeu_si256((__m256i *) (q + r * k + b * q8_block),
+                                _mm256_permutevar8x32_epi32(i8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7)));
+            d[r * nb + b] = _cvtsh_ss(dh);
+        }
+    }
+}
+
+// AVX2: MR rows (up to 2) x one panel over blocks [b0, b1). Per row, two ymm of F32 sums and two of the block's
+// integer dots (8 rows each); with the group's two signed and two absolute weight registers, the broadcast, a
+// product, and the 0x80 and ones constants, 2 rows fill the 16 ymm registers.
+template <int MR>
+Q8_AVX2_TARGET void q8_tile_avx2(const tile_args<q8_activations> & t) {
+    const q8_activations & a = t.a;
+    const int64_t row = t.row;
+    __m256 acc[MR][2];
+    load_tile(acc, t.y, t.ldy, t.accumulate);
+    const int8_t * q = a.q + row * a.k;
+    const __m256i flip = _mm256_set1_epi8((char) 0x80), ones = _mm256_set1_epi16(1);
+    for (int64_t b = t.s0; b < t.s1; ++b) {
+        __m256i dot[MR][2];
+#pragma GCC unroll 2
+        for (int m = 0; m < MR; ++m) dot[m][0] = dot[m][1] = _mm256_setzero_si256();
+        const uint8_t * block = t.panel + b * q8_panel_block_bytes;
+#pragma GCC unroll 8
+        for (int g = 0; g < 8; ++g) {
+            __m256i w[2], w_abs[2];
+            for (int v = 0; v < 2; ++v) {
+                w[v] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *) (block + g * 64 + v * 32)), flip);
+                w_abs[v] = _mm256_abs_epi8(w[v]);
+            }
+#pragma GCC unroll 2
+            for (int m = 0; m < MR; ++m) {
+                int32_t quad;
+                std::memcpy(&quad, q + m * a.k + b * q8_block + g * 4, 4);
+                const __m256i x4 = _mm256_set1_epi32(quad);
+                for (int v = 0; v < 2; ++v) {
+                    const __m256i pairs = _mm256_maddubs_epi16(w_abs[v], _mm256_sign_epi8(x4, w[v]));
+                    dot[m][v] = _mm256_add_epi32(dot[m][v], _mm256_madd_epi16(pairs, ones));
+                }
+            }
+        }
+        __m256 dw[2];
+        for (int v = 0; v < 2; ++v) dw[v] = _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) (block + q8_panel_weights_bytes + v * 16)));
+#pragma GCC unroll 2
+        for (int m = 0; m < MR; ++m) {
+            const __m256 dx = _mm256_set1_ps(a.d[(row + m) * a.nb + b]);
+            for (int v = 0; v < 2; ++v) acc[m][v] = _mm256_fmadd_ps(_mm256_mul_ps(dw[v], dx), _mm256_cvtepi32_ps(dot[m][v]), acc[m][v]);
+        }
+    }
+    store_tile(acc, t.y, t.ldy);
+}
+
+struct q8_kernel_avx512 {
     template <int MR, int NV> static void run(const tile_args<q8_activations> & t) { q8_tile<MR, NV>(t); }
 };
 
-struct q8_format {
+struct q8_kernel_avx2 {
+    static constexpr int max_rows = 2;
+    template <int MR> static void run(const tile_args<q8_activations> & t) { q8_tile_avx2<MR>(t); }
+};
+
+// What both levels share: the blocking, the activations' scratch, the plain rows after the last panel.
+struct q8_format_common {
     static constexpr int64_t mc = 192;
     static constexpr int64_t kc = 1024;
     using activations = q8_activations;
 
-    static activations prepare(const float * x, int64_t ldx, int64_t rows, int64_t k, std::vector<uint8_t> & scratch) {
+    // Where rows x k quantized activations go in scratch: q, d and (with_bias) the bias.
+    struct buffers {
+        int8_t * q;
+        float * d;
+        int32_t * bias;
+    };
+    static buffers layout(int64_t rows, int64_t k, bool with_bias, std::vector<uint8_t> & scratch) {
         const int64_t nb = k / q8_block;
         const size_t q_bytes = (size_t) (rows * k + 63) / 64 * 64;
-        scratch.resize(q_bytes + (size_t) (rows * nb) * (sizeof(float) + sizeof(int32_t)));
-        int8_t * q = (int8_t *) scratch.data();
+        scratch.resize(q_bytes + (size_t) (rows * nb) * (sizeof(float) + (with_bias ? sizeof(int32_t) : 0)));
         float * d = (float *) (scratch.data() + q_bytes);
-        int32_t * bias = (int32_t *) (d + rows * nb);
-        quantize_rows(x, ldx, rows, k, q, d, bias);
-        return {q, d, bias, k, nb};
+        return {(int8_t *) scratch.data(), d, with_bias ? (int32_t *) (d + rows * nb) : nullptr};
     }
 
-    static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
-                     int64_t k1, float * y, int64_t ldy, bool accumulate) {
+    static tile_args<activations> args(const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0, int64_t k1,
+                                       float * y, int64_t ldy, bool accumulate) {
         const size_t stride = (size_t) a.nb * q8_panel_block_bytes;
-        dispatch_tile<q8_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row,
-                                                                  k0 / q8_block, k1 / q8_block, y, ldy, accumulate});
+        return {(const uint8_t *) w.data + panel * stride, stride, a, row, k0 / q8_block, k1 / q8_block, y, ldy, accumulate};
     }
 
     // The plain rows after the last panel, block by block as ggml's vec_dot does.
@@ -143,11 +233,46 @@ struct q8_format {
     }
 };
 
+struct q8_format_avx512 : q8_format_common {
+    static constexpr isa_level level = isa_level::avx512;
+
+    static activations prepare(const float * x, int64_t ldx, int64_t rows, int64_t k, std::vector<uint8_t> & scratch) {
+        const buffers b = layout(rows, k, true, scratch);
+        quantize_rows(x, ldx, rows, k, b.q, b.d, b.bias);
+        return {b.q, b.d, b.bias, k, k / q8_block};
+    }
+
+    static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
+                     int64_t k1, float * y, int64_t ldy, bool accumulate) {
+        dispatch_tile<q8_kernel_avx512>(rows, nv, args(w, panel, a, row, k0, k1, y, ldy, accumulate));
+    }
+};
+
+struct q8_format_avx2 : q8_format_common {
+    static constexpr isa_level level = isa_level::avx2;
+
+    static activations prepare(const float * x, int64_t ldx, int64_t rows, int64_t k, std::vector<uint8_t> & scratch) {
+        const buffers b = layout(rows, k, false, scratch);
+        quantize_rows_avx2(x, ldx, rows, k, b.q, b.d);
+        return {b.q, b.d, nullptr, k, k / q8_block};
+    }
+
+    static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
+                     int64_t k1, float * y, int64_t ldy, bool accumulate) {
+        dispatch_panels<q8_kernel_avx2>(rows, nv, args(w, panel, a, row, k0, k1, y, ldy, accumulate));
+    }
+};
+
 } // namespace
 
 void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                         const output_stage & stage, int nth, work_queue & queue) {
-    run_gemm<q8_format>(w, x, ldx, rows, y, ldy, stage, nth, queue);
+    run_gemm<q8_format_avx512>(w, x, ldx, rows, y, ldy, stage, nth, queue);
+}
+
+void matmul_q8_0_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                      const output_stage & stage, int nth, work_queue & queue) {
+    run_gemm<q8_format_avx2>(w, x, ldx, rows, y, ldy, stage, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

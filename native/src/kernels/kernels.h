@@ -1,5 +1,6 @@
-// kernels.h: our own CPU products with weight matrices (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for F32),
-// on weights rearranged once at load into panels for the micro-kernels.
+// kernels.h: our own CPU products with weight matrices (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for F32; on
+// AVX2 machines, AVX2 integer products for Q8_0 and AVX2 FMA for F32), on weights rearranged once at load into
+// panels for the micro-kernels. Both instruction sets use the same panels.
 //
 // A weight is ggml's [K, N] matrix: N rows of K values (ggml ne0 = K, ne1 = N), the first operand of
 // ggml_mul_mat. Packing works in place: every full group of 16 rows becomes one panel of exactly the same size,
@@ -18,8 +19,12 @@ constexpr int64_t panel_rows = 16;
 // Output columns per piece of work: the micro-kernels' width, two panels.
 constexpr int64_t unit_columns = 2 * panel_rows;
 
-// Whether this CPU runs the kernel for format (cpuid and OS register support; false off x86-64).
-bool cpu_supports(weight_format format);
+// The instruction sets the kernels are written for, narrowest first.
+enum class isa_level { none, avx2, avx512 };
+
+// The best level at most cap at which this CPU runs the kernel for format (cpuid and OS register support): AVX-512
+// first, AVX2 next (BF16 has no AVX2 kernel); none off x86-64. GELU and the activation products run wherever F32 does.
+isa_level kernel_level(weight_format format, isa_level cap = isa_level::avx512);
 
 // Whether a weight of this format and shape can be packed: K fits the format's blocks or pairs, N has a panel.
 bool shape_supported(weight_format format, int64_t k, int64_t n);
@@ -38,6 +43,7 @@ struct packed_weight {
     int64_t k;
     int64_t n;
     const void * data; // after pack_in_place or pack_to
+    isa_level level;   // the kernel that multiplies it: kernel_level(format, ...), not none
 };
 
 // The column work of one product, shared by its nth calls: each takes the next piece until none is left, so a thread
@@ -73,23 +79,20 @@ struct output_stage {
 // y[m][n] (row stride ldy floats) = x[m][:] . w[n][:] for m < rows, x with row stride ldx floats, through stage.
 // Called once by each of nth threads with the same queue; together they write every element once. Q8_0 quantizes
 // the activations per 32-block as ggml's quantize_row_q8_0 does, BF16 rounds them to bf16 as ggml's BF16 path does.
-// Requires cpu_supports(w.format).
+// Requires w.level != none.
 void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                    const output_stage & stage, int nth, work_queue & queue);
 
 // Products of two F32 activations (attention scores, probabilities x values), one column unit at a time:
 // y[i][j] = sum_k b[i][k] * a[j][k] for i < m, j < cols, with cols <= unit_columns; rows of a, b and y
 // with strides lda, ldb, ldy floats. a's rows are packed into panels on the calling thread first. Requires
-// cpu_supports(weight_format::f32).
+// level == kernel_level(weight_format::f32, cap) for some cap, not none.
 void activation_product(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k, float * y,
-                        int64_t ldy);
-
-// Whether this CPU runs gelu_erf (AVX-512).
-bool cpu_supports_gelu_erf();
+                        int64_t ldy, isa_level level);
 
 // y[i] = x[i] * Phi(x[i]) (GELU, erf form) for i < n; y may be x. Absolute error below 2.5e-7 * max(1, |x|) against the
 // exact value (kernel_checks measures it), which is the size of float rounding; ggml's erff-based form is no closer.
-// Requires cpu_supports_gelu_erf().
-void gelu_erf(const float * x, float * y, int64_t n);
+// Requires level as activation_product does.
+void gelu_erf(const float * x, float * y, int64_t n, isa_level level);
 
 } // namespace deberta::kernels

@@ -32,6 +32,7 @@ float fp16_to_float(uint16_t h);
 uint16_t float_to_fp16(float f);
 
 struct cpu_caps {
+    bool avx2 = false;        // AVX2, FMA and F16C with the OS saving the YMM state
     bool avx512 = false;      // F, BW, VL, DQ with the OS saving the ZMM state
     bool avx512_vnni = false;
     bool avx512_bf16 = false;
@@ -39,8 +40,8 @@ struct cpu_caps {
 const cpu_caps & caps();
 
 // The stage on a block of finished outputs: rows x cols of y (row stride ldy), which are the product's columns
-// [col0, col0 + cols). x86-64 only, as the kernels that call it.
-void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols);
+// [col0, col0 + cols), with the instructions of level (not none). x86-64 only, as the kernels that call it.
+void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols, isa_level level);
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DEBERTA_KERNELS_X86 1
@@ -53,6 +54,16 @@ void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, in
 void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
                                    float * y, int64_t ldy);
 void gelu_erf_avx512(const float * x, float * y, int64_t n);
+void apply_output_stage_avx512(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols);
+
+void matmul_q8_0_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                      const output_stage & stage, int nth, work_queue & queue);
+void matmul_f32_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                     const output_stage & stage, int nth, work_queue & queue);
+void activation_product_f32_avx2(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
+                                 float * y, int64_t ldy);
+void gelu_erf_avx2(const float * x, float * y, int64_t n);
+void apply_output_stage_avx2(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols);
 #endif
 
 } // namespace deberta::kernels::detail

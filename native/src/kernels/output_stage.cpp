@@ -1,4 +1,5 @@
-// The products' output stage (bias, then GELU) and GELU in the erf form, vectorized with AVX-512.
+// The products' output stage (bias, then GELU) and GELU in the erf form, vectorized with AVX-512 and with AVX2 (the
+// same arithmetic, so the same results).
 //
 // GELU(x) = x * Phi(x), Phi(x) = erfc(-x / sqrt 2) / 2. With z = |x| / sqrt 2 and t = 1 / (1 + z/2),
 // erfc(z) = t * exp(P(t) - z^2), where P is a degree-9 polynomial fitted here (Chebyshev interpolation of
@@ -11,6 +12,7 @@
 #include "x86_intrinsics.h"
 
 #define STAGE_TARGET __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq")))
+#define STAGE_AVX2_TARGET __attribute__((target("avx2,fma")))
 
 namespace deberta::kernels::detail {
 
@@ -68,8 +70,7 @@ STAGE_TARGET void gelu_erf_avx512(const float * x, float * y, int64_t n) {
     }
 }
 
-STAGE_TARGET void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols) {
-    if (!stage.bias && !stage.gelu_erf) return;
+STAGE_TARGET void apply_output_stage_avx512(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols) {
     for (int64_t r = 0; r < rows; ++r) {
         float * yr = y + r * ldy;
         for (int64_t c = 0; c < cols; c += 16) {
@@ -78,6 +79,77 @@ STAGE_TARGET void apply_output_stage(const output_stage & stage, float * y, int6
             if (stage.bias) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(m, stage.bias + col0 + c));
             if (stage.gelu_erf) v = gelu_erf16(v);
             _mm512_mask_storeu_ps(yr + c, m, v);
+        }
+    }
+}
+
+namespace {
+
+// 2^e for integer e in [-126, 127].
+STAGE_AVX2_TARGET inline __m256 power_of_two8(__m256i e) {
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e, _mm256_set1_epi32(127)), 23));
+}
+
+// exp_nonpositive in AVX2: no scalef, so 2^n is applied as 2^(n - n/2) times 2^(n/2), both normal for n >= -160; the
+// first product is exact and the second rounds once, as scalef does.
+STAGE_AVX2_TARGET inline __m256 exp_nonpositive8(__m256 y) {
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), y);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
+    __m256 p = _mm256_set1_ps(1.0f / 5040);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256i ni = _mm256_cvtps_epi32(n);
+    const __m256i half = _mm256_srai_epi32(ni, 1);
+    return _mm256_mul_ps(_mm256_mul_ps(p, power_of_two8(_mm256_sub_epi32(ni, half))), power_of_two8(half));
+}
+
+STAGE_AVX2_TARGET inline __m256 gelu_erf8(__m256 x) {
+    const __m256 z_raw = _mm256_mul_ps(_mm256_andnot_ps(_mm256_set1_ps(-0.0f), x), _mm256_set1_ps(0.70710678118654752f));
+    const __m256 tail = _mm256_cmp_ps(z_raw, _mm256_set1_ps(z_limit), _CMP_GT_OQ);
+    const __m256 z = _mm256_min_ps(z_raw, _mm256_set1_ps(z_limit)); // NaN -> the limit; x carries the NaN to the result
+    const __m256 t = _mm256_div_ps(_mm256_set1_ps(1.0f), _mm256_fmadd_ps(z, _mm256_set1_ps(0.5f), _mm256_set1_ps(1.0f)));
+    const __m256 u = _mm256_sub_ps(t, _mm256_set1_ps(p_center));
+    __m256 p = _mm256_set1_ps(p_coefficients[9]);
+#pragma GCC unroll 9
+    for (int i = 8; i >= 0; --i) p = _mm256_fmadd_ps(p, u, _mm256_set1_ps(p_coefficients[i]));
+    const __m256 e = exp_nonpositive8(_mm256_fnmadd_ps(z, z, p));
+    const __m256 h = _mm256_andnot_ps(tail, _mm256_mul_ps(_mm256_mul_ps(t, _mm256_set1_ps(0.5f)), e)); // erfc(z) / 2
+    const __m256 negative = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
+    const __m256 phi = _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), h), h, negative);
+    return _mm256_mul_ps(x, phi);
+}
+
+// The first `count` (0..8) lanes.
+STAGE_AVX2_TARGET inline __m256i first_lanes(int64_t count) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int) count), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+} // namespace
+
+STAGE_AVX2_TARGET void gelu_erf_avx2(const float * x, float * y, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, gelu_erf8(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        const __m256i m = first_lanes(n - i);
+        _mm256_maskstore_ps(y + i, m, gelu_erf8(_mm256_maskload_ps(x + i, m)));
+    }
+}
+
+STAGE_AVX2_TARGET void apply_output_stage_avx2(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols) {
+    for (int64_t r = 0; r < rows; ++r) {
+        float * yr = y + r * ldy;
+        for (int64_t c = 0; c < cols; c += 8) {
+            const __m256i m = first_lanes(std::min<int64_t>(8, cols - c));
+            __m256 v = _mm256_maskload_ps(yr + c, m);
+            if (stage.bias) v = _mm256_add_ps(v, _mm256_maskload_ps(stage.bias + col0 + c, m));
+            if (stage.gelu_erf) v = gelu_erf8(v);
+            _mm256_maskstore_ps(yr + c, m, v);
         }
     }
 }
