@@ -8,7 +8,8 @@ namespace DebertaGgml.Tests.Graph;
 
 /// <summary>
 /// libdeberta's own weight-product kernels (native/src/kernels: Q8_0 through AVX512-VNNI, BF16 through AVX512-BF16,
-/// F32 through AVX-512 FMA) against ggml's mul_mat and an F64 reference, and the load-time choice between them.
+/// F32 through AVX-512 FMA; Q8_0 and F32 also through AVX2) against ggml's mul_mat and an F64 reference, and the
+/// load-time choice between them.
 /// The exhaustive shape sweep against scalar references is the native deberta_kernel_checks (NativeSanitizerTests).
 /// </summary>
 public class OwnKernelTests
@@ -28,24 +29,30 @@ public class OwnKernelTests
     /// </summary>
     const double AgreementBound = 1e-5;
 
-    public static TheoryData<GgmlType, int> TypesAndThreads => new()
+    /// <summary>Which of our kernels a self-test product takes (deberta_selftest_weight_product's own_kernels).</summary>
+    public enum Kernels { Ggml = 0, Widest = 1, Avx2 = 2 }
+
+    public static TheoryData<GgmlType, int, Kernels> TypesAndThreads => new()
     {
-        { GgmlType.F32, 1 }, { GgmlType.F32, 2 }, { GgmlType.BF16, 1 }, { GgmlType.BF16, 2 }, { GgmlType.Q8_0, 1 }, { GgmlType.Q8_0, 2 },
+        { GgmlType.F32, 1, Kernels.Widest }, { GgmlType.F32, 2, Kernels.Widest }, { GgmlType.BF16, 1, Kernels.Widest },
+        { GgmlType.BF16, 2, Kernels.Widest }, { GgmlType.Q8_0, 1, Kernels.Widest }, { GgmlType.Q8_0, 2, Kernels.Widest },
+        // The AVX2 kernels (BF16 has none), which an AVX-512 processor runs too.
+        { GgmlType.F32, 1, Kernels.Avx2 }, { GgmlType.F32, 2, Kernels.Avx2 }, { GgmlType.Q8_0, 1, Kernels.Avx2 }, { GgmlType.Q8_0, 2, Kernels.Avx2 },
     };
 
     [Theory]
     [MemberData(nameof(TypesAndThreads))]
-    public void Own_kernels_agree_with_ggml_mul_mat_and_the_f64_product(GgmlType type, int threads)
+    public void Own_kernels_agree_with_ggml_mul_mat_and_the_f64_product(GgmlType type, int threads, Kernels kernels)
     {
-        if (!OwnKernelRuns(type)) return; // a processor without the instructions: nothing of ours to compare
+        if (!OwnKernelRuns(type, kernels)) return; // a processor without the instructions: nothing of ours to compare
         var random = new Random(42);
         foreach (var (k, n, m) in Shapes)
         {
             float[] x = Normal(random, m * k, 1.0f), w = Normal(random, n * k, 0.05f);
             byte[] stored = Store(type, w, n, k);
             float[] wValues = Load(type, stored, n * k);
-            float[] ggml = Product(type, stored, x, m, n, k, threads, ownKernels: false);
-            float[] own = Product(type, stored, x, m, n, k, threads, ownKernels: true);
+            float[] ggml = Product(type, stored, x, m, n, k, threads, Kernels.Ggml);
+            float[] own = Product(type, stored, x, m, n, k, threads, kernels);
             double worstAgreement = 0, worstExact = 0, largest = 0;
             for (int r = 0; r < m; r++)
             {
@@ -64,9 +71,9 @@ public class OwnKernelTests
                 }
             }
             Assert.True(worstAgreement <= AgreementBound,
-                $"{type} {k}x{n}x{m}, {threads} threads: |own - ggml| up to {worstAgreement:E2} of the sum of |terms|");
+                $"{type} {kernels} {k}x{n}x{m}, {threads} threads: |own - ggml| up to {worstAgreement:E2} of the sum of |terms|");
             Assert.True(worstExact <= ExactTolerance(type) * largest,
-                $"{type} {k}x{n}x{m}, {threads} threads: |own - f64| up to {worstExact:E2} for outputs up to {largest:E2}");
+                $"{type} {kernels} {k}x{n}x{m}, {threads} threads: |own - f64| up to {worstExact:E2} for outputs up to {largest:E2}");
         }
     }
 
@@ -86,19 +93,21 @@ public class OwnKernelTests
     [Fact]
     public void The_model_multiplies_its_layer_weights_with_our_kernels_on_this_cpu()
     {
-        // The F32 kernel needs AVX-512 F, BW, DQ and VL; on such a processor every layer projection must be ours.
-        bool avx512 = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported;
+        // The F32 kernel needs AVX-512 F, BW, DQ and VL, or AVX2 with FMA (and F16C, which every AVX2 processor has); on
+        // such a processor every layer projection must be ours.
+        bool f32Kernel = (Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported) ||
+                         (Avx2.IsSupported && Fma.IsSupported);
         foreach (var type in new[] { GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0 })
         {
             using var model = DebertaModel.Load(ConvertedModels.Get("v3-SequenceClassification", type));
             long expected = OwnKernelRuns(type) ? 6L * model.Info.NumHiddenLayers : 0;
             Assert.Equal(expected, model.Info.OwnKernelWeights);
-            if (type == GgmlType.F32) Assert.Equal(avx512, model.Info.OwnKernelWeights > 0);
+            if (type == GgmlType.F32) Assert.Equal(f32Kernel, model.Info.OwnKernelWeights > 0);
         }
     }
 
     [Fact]
-    public void Deberta_kernels_ggml_turns_our_kernels_off_and_a_bad_value_is_an_error()
+    public void Deberta_kernels_ggml_turns_our_kernels_off_avx2_keeps_them_and_a_bad_value_is_an_error()
     {
         string model = ConvertedModels.Get("v3-SequenceClassification");
         long Weights(string? setting)
@@ -112,6 +121,7 @@ public class OwnKernelTests
         Assert.Equal(0, Weights("ggml"));
         Assert.Equal(OwnKernelRuns(GgmlType.F32) ? 12 : 0, Weights(null)); // 2 layers x 6 projections
         Assert.Equal(Weights(null), Weights("auto"));
+        Assert.Equal(OwnKernelRuns(GgmlType.F32, Kernels.Avx2) ? 12 : 0, Weights("avx2"));
 
         var bad = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8"],
             new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = "fast" });
@@ -123,8 +133,9 @@ public class OwnKernelTests
     public void Our_ops_and_ggmls_give_the_same_f32_model_outputs_at_odd_lengths()
     {
         // With our kernels, the products also add the bias and apply GELU in their output stage, and the attention
-        // products (QK^T, c2p, p2c, probabilities x V) are ours; DEBERTA_KERNELS=ggml runs ggml's ops for all of them.
-        // Odd lengths give partial panels (N = T and 2T not multiples of 16) and a padded row.
+        // products (QK^T, c2p, p2c, probabilities x V) are ours; DEBERTA_KERNELS=ggml runs ggml's ops for all of them,
+        // DEBERTA_KERNELS=avx2 our AVX2 forms. Odd lengths give partial panels (N = T and 2T not multiples of 16) and a
+        // padded row.
         string model = ConvertedModels.Get("v3-SequenceClassification", GgmlType.F32);
         string dir = Directory.CreateTempSubdirectory("deberta-own-ops-").FullName;
         try
@@ -147,12 +158,17 @@ public class OwnKernelTests
                     using var doc = JsonDocument.Parse(File.ReadAllBytes(output));
                     return [Floats(doc.RootElement.GetProperty("hidden_states")), Floats(doc.RootElement.GetProperty("logits"))];
                 }
-                float[][] ggml = Outputs("ggml"), own = Outputs(null);
-                for (int o = 0; o < ggml.Length; o++)
+                float[][] ggml = Outputs("ggml");
+                foreach (string? setting in new[] { null, "avx2" })
                 {
-                    Assert.Equal(ggml[o].Length, own[o].Length);
-                    double worst = ggml[o].Zip(own[o], (a, b) => (double)Math.Abs(a - b)).Max();
-                    Assert.True(worst <= OwnOpsBound, $"T={t}, {(o == 0 ? "hidden states" : "logits")}: max |own - ggml| {worst:E2}");
+                    float[][] own = Outputs(setting);
+                    for (int o = 0; o < ggml.Length; o++)
+                    {
+                        Assert.Equal(ggml[o].Length, own[o].Length);
+                        double worst = ggml[o].Zip(own[o], (a, b) => (double)Math.Abs(a - b)).Max();
+                        Assert.True(worst <= OwnOpsBound,
+                            $"T={t}, {setting ?? "auto"}, {(o == 0 ? "hidden states" : "logits")}: max |own - ggml| {worst:E2}");
+                    }
                 }
             }
         }
@@ -170,20 +186,20 @@ public class OwnKernelTests
         e.ValueKind == JsonValueKind.Array ? e.EnumerateArray().SelectMany(Floats).ToArray() : [e.GetSingle()];
 
     /// <summary>Whether libdeberta has a kernel of its own for type on this processor (asked with a product that fits one).</summary>
-    static bool OwnKernelRuns(GgmlType type)
+    static bool OwnKernelRuns(GgmlType type, Kernels kernels = Kernels.Widest)
     {
         var w = new float[16 * 64];
         var x = new float[64];
         var outputs = new float[16];
-        var status = Call(type, Store(type, w, 16, 64), x, outputs, 1, 16, 64, 1, 1);
+        var status = Call(type, Store(type, w, 16, 64), x, outputs, 1, 16, 64, 1, (int)kernels);
         Assert.True(status is deberta_status.DEBERTA_STATUS_OK or deberta_status.DEBERTA_STATUS_UNSUPPORTED, status.ToString());
         return status == deberta_status.DEBERTA_STATUS_OK;
     }
 
-    static float[] Product(GgmlType type, byte[] w, float[] x, int m, int n, int k, int threads, bool ownKernels)
+    static float[] Product(GgmlType type, byte[] w, float[] x, int m, int n, int k, int threads, Kernels kernels)
     {
         var outputs = new float[m * n];
-        var status = Call(type, w, x, outputs, m, n, k, threads, ownKernels ? 1 : 0);
+        var status = Call(type, w, x, outputs, m, n, k, threads, (int)kernels);
         NativeErrors.ThrowIfFailed(status, "deberta_selftest_weight_product");
         return outputs;
     }
