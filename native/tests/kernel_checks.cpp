@@ -303,9 +303,10 @@ void check_gelu(isa_level level) {
     }
 }
 
-// m rows of random activations times the weight w (plain) / pw (packed).
-void check_rows(weight_format format, const weight_case & w, const packed_weight & pw, int64_t m) {
-    const int64_t k = pw.k, n = pw.n;
+// m rows of random activations times the weight w (plain) / each of pws (packed, one per kernel level), against
+// references computed once.
+void check_rows(weight_format format, const weight_case & w, const std::vector<packed_weight> & pws, int64_t m) {
+    const int64_t k = pws[0].k, n = pws[0].n;
     std::normal_distribution<float> normal(0.0f, 1.0f);
     std::vector<float> x((size_t) (m * k));
     for (float & v : x) v = normal(rng);
@@ -323,58 +324,63 @@ void check_rows(weight_format format, const weight_case & w, const packed_weight
     // step of amax/127 per element).
     const double exact_tolerance = format == weight_format::f32 ? 1e-5 : format == weight_format::bf16 ? 8e-3 : 2e-2;
     work_queue queue{}; // reused across the runs, as a graph node reuses it
-    for (int nth : {1, 2, 2}) {
-        std::vector<float> y((size_t) (m * n), NAN);
-        run_product(pw, x, m, y, nth, queue);
-        double worst = 0.0, worst_exact = 0.0, scale = 0.0;
-        for (int64_t r = 0; r < m; ++r) {
-            if (!checked_row(r, m)) continue;
-            for (int64_t c = 0; c < n; ++c) {
-                const double got = y[r * n + c];
-                if (!std::isfinite(got)) {
-                    worst = INFINITY;
-                    continue;
+    for (const packed_weight & pw : pws) {
+        for (int nth : {1, 2, 2}) {
+            std::vector<float> y((size_t) (m * n), NAN);
+            run_product(pw, x, m, y, nth, queue);
+            double worst = 0.0, worst_exact = 0.0, scale = 0.0;
+            for (int64_t r = 0; r < m; ++r) {
+                if (!checked_row(r, m)) continue;
+                for (int64_t c = 0; c < n; ++c) {
+                    const double got = y[r * n + c];
+                    if (!std::isfinite(got)) {
+                        worst = INFINITY;
+                        continue;
+                    }
+                    worst = std::max(worst, std::fabs(got - ref[r * n + c]) / (mag[r * n + c] + 1e-30));
+                    worst_exact = std::max(worst_exact, std::fabs(got - exact[r * n + c]));
+                    scale = std::max(scale, std::fabs(exact[r * n + c]));
                 }
-                worst = std::max(worst, std::fabs(got - ref[r * n + c]) / (mag[r * n + c] + 1e-30));
-                worst_exact = std::max(worst_exact, std::fabs(got - exact[r * n + c]));
-                scale = std::max(scale, std::fabs(exact[r * n + c]));
             }
+            ++checks;
+            // Summation order only: a few float roundings of the sum of |terms|.
+            const bool ok = worst <= 4e-6 && worst_exact <= exact_tolerance * std::max(scale, 1e-3);
+            if (!ok) {
+                ++failures;
+                std::printf("FAILED %s %s k=%lld n=%lld m=%lld threads=%d: relative error vs ggml's arithmetic %.3g, "
+                            "max |error| vs exact %.3g (max |y| %.3g)\n",
+                            level_name(pw.level), format_name(format), (long long) k, (long long) n, (long long) m, nth, worst,
+                            worst_exact, scale);
+            }
+            if (m * n <= (1 << 20)) check_stage(pw, x, m, y, nth, queue); // the larger products add only time
         }
-        ++checks;
-        // Summation order only: a few float roundings of the sum of |terms|.
-        const bool ok = worst <= 4e-6 && worst_exact <= exact_tolerance * std::max(scale, 1e-3);
-        if (!ok) {
-            ++failures;
-            std::printf("FAILED %s %s k=%lld n=%lld m=%lld threads=%d: relative error vs ggml's arithmetic %.3g, "
-                        "max |error| vs exact %.3g (max |y| %.3g)\n",
-                        level_name(pw.level), format_name(format), (long long) k, (long long) n, (long long) m, nth, worst, worst_exact, scale);
-        }
-        if (m * n <= (1 << 20)) check_stage(pw, x, m, y, nth, queue); // the larger products add only time
     }
 }
 
-// One random weight of K x N, packed once, against each row count on the kernel of level.
-void check_shape(weight_format format, isa_level level, int64_t k, int64_t n, std::initializer_list<int64_t> row_counts) {
+// One random weight of K x N, packed once, against each row count on the kernel of each level.
+void check_shape(weight_format format, const std::vector<isa_level> & levels, int64_t k, int64_t n,
+                 std::initializer_list<int64_t> row_counts) {
     const weight_case w = random_weight(format, k, n);
     std::vector<uint8_t> packed = w.bytes;
     pack_in_place(format, packed.data(), k, n);
-    const packed_weight pw{format, k, n, packed.data(), level};
-    for (int64_t m : row_counts) check_rows(format, w, pw, m);
+    std::vector<packed_weight> pws;
+    for (isa_level level : levels) pws.push_back(packed_weight{format, k, n, packed.data(), level});
+    for (int64_t m : row_counts) check_rows(format, w, pws, m);
 }
 
-void checks_for(weight_format format, isa_level level) {
+void checks_for(weight_format format, const std::vector<isa_level> & levels) {
     for (int64_t h : {128, 384, 768, 1024}) {
-        check_shape(format, level, h, h, {1, 3, 16, 128, 512});
-        check_shape(format, level, h, 4 * h, {1, 3, 16, 128, 512});
-        check_shape(format, level, 4 * h, h, {1, 3, 16, 128, 512});
+        check_shape(format, levels, h, h, {1, 3, 16, 128, 512});
+        check_shape(format, levels, h, 4 * h, {1, 3, 16, 128, 512});
+        check_shape(format, levels, 4 * h, h, {1, 3, 16, 128, 512});
     }
     // Odd shapes: K a multiple of 32 but not of 256 (nor of the K cache block), N not a multiple of 16 or 32, M = 1, 3.
-    check_shape(format, level, 96, 37, {1, 3, 7, 200});
-    check_shape(format, level, 1056, 49, {1, 3, 7, 200});
-    check_shape(format, level, 160, 16, {1, 3, 7, 200});
-    check_shape(format, level, 2080, 250, {1, 3, 7, 200});
-    if (format != weight_format::q8_0) check_shape(format, level, 34, 33, {5}); // K not a multiple of 32
-    if (format == weight_format::f32) check_shape(format, level, 33, 17, {2});
+    check_shape(format, levels, 96, 37, {1, 3, 7, 200});
+    check_shape(format, levels, 1056, 49, {1, 3, 7, 200});
+    check_shape(format, levels, 160, 16, {1, 3, 7, 200});
+    check_shape(format, levels, 2080, 250, {1, 3, 7, 200});
+    if (format != weight_format::q8_0) check_shape(format, levels, 34, 33, {5}); // K not a multiple of 32
+    if (format == weight_format::f32) check_shape(format, levels, 33, 17, {2});
 }
 
 void bench(weight_format format, isa_level level, int64_t k, int64_t n, int64_t m, int nth) {
@@ -401,19 +407,26 @@ void bench(weight_format format, isa_level level, int64_t k, int64_t n, int64_t 
 int main(int argc, char ** argv) {
     const bool bench_mode = argc > 1 && std::string(argv[1]) == "--bench";
     int available = 0;
-    for (isa_level level : {isa_level::avx512, isa_level::avx2}) {
-        for (weight_format f : {weight_format::q8_0, weight_format::bf16, weight_format::f32}) {
-            if (kernel_level(f, level) != level) {
-                std::printf("%s %s: no such kernel on this CPU, skipped\n", level_name(level), format_name(f));
-                continue;
-            }
-            ++available;
-            if (bench_mode) {
-                for (int nth : {1, 2}) bench(f, level, 768, 3072, 128, nth);
+    for (weight_format f : {weight_format::q8_0, weight_format::bf16, weight_format::f32}) {
+        std::vector<isa_level> levels; // the kernels of f this CPU runs
+        for (isa_level level : {isa_level::avx512, isa_level::avx2}) {
+            if (kernel_level(f, level) == level) {
+                levels.push_back(level);
             } else {
-                checks_for(f, level);
+                std::printf("%s %s: no such kernel on this CPU, skipped\n", level_name(level), format_name(f));
             }
         }
+        if (levels.empty()) continue;
+        ++available;
+        if (bench_mode) {
+            for (isa_level level : levels) {
+                for (int nth : {1, 2}) bench(f, level, 768, 3072, 128, nth);
+            }
+        } else {
+            checks_for(f, levels); // the references once for every level
+        }
+    }
+    for (isa_level level : {isa_level::avx512, isa_level::avx2}) {
         if (bench_mode || kernel_level(weight_format::f32, level) != level) continue;
         check_gelu(level);
         // The attention shapes (QK^T and probabilities x V at T = 16 and 128, c2p/p2c with W = 2T) and odd ones.
