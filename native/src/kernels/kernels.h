@@ -1,6 +1,6 @@
 // kernels.h: our own CPU products with weight matrices (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for F32; on
-// AVX2 machines, AVX2 integer products for Q8_0 and AVX2 FMA for F32), on weights rearranged once at load into
-// panels for the micro-kernels. Both instruction sets use the same panels.
+// AVX2 machines, AVX2 integer products for Q8_0, AVX2 FMA for F32 and for BF16 widened to F32), on weights rearranged
+// once at load into panels for the micro-kernels. Both instruction sets use the same panels.
 //
 // A weight is ggml's [K, N] matrix: N rows of K values (ggml ne0 = K, ne1 = N), the first operand of
 // ggml_mul_mat. Packing works in place: every full group of 16 rows becomes one panel of exactly the same size,
@@ -23,7 +23,7 @@ constexpr int64_t unit_columns = 2 * panel_rows;
 enum class isa_level { none, avx2, avx512 };
 
 // The best level at most cap at which this CPU runs the kernel for format (cpuid and OS register support): AVX-512
-// first, AVX2 next (BF16 has no AVX2 kernel); none off x86-64. GELU and the activation products run wherever F32 does.
+// first, AVX2 next; none off x86-64. GELU and the activation products run wherever F32 does.
 isa_level kernel_level(weight_format format, isa_level cap = isa_level::avx512);
 
 // Whether a weight of this format and shape can be packed: K fits the format's blocks or pairs, N has a panel.

@@ -56,6 +56,8 @@ void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, c
 void gelu_erf_avx512(const float * x, float * y, int64_t n);
 void apply_output_stage_avx512(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols);
 
+void matmul_bf16_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                      const output_stage & stage, int nth, work_queue & queue);
 void matmul_q8_0_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                       const output_stage & stage, int nth, work_queue & queue);
 void matmul_f32_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,

@@ -8,7 +8,7 @@ namespace DebertaGgml.Tests.Graph;
 
 /// <summary>
 /// libdeberta's own weight-product kernels (native/src/kernels: Q8_0 through AVX512-VNNI, BF16 through AVX512-BF16,
-/// F32 through AVX-512 FMA; Q8_0 and F32 also through AVX2) against ggml's mul_mat and an F64 reference, and the
+/// F32 through AVX-512 FMA; each also in an AVX2 form) against ggml's mul_mat and an F64 reference, and the
 /// load-time choice between them.
 /// The exhaustive shape sweep against scalar references is the native deberta_kernel_checks (NativeSanitizerTests).
 /// </summary>
@@ -36,8 +36,9 @@ public class OwnKernelTests
     {
         { GgmlType.F32, 1, Kernels.Widest }, { GgmlType.F32, 2, Kernels.Widest }, { GgmlType.BF16, 1, Kernels.Widest },
         { GgmlType.BF16, 2, Kernels.Widest }, { GgmlType.Q8_0, 1, Kernels.Widest }, { GgmlType.Q8_0, 2, Kernels.Widest },
-        // The AVX2 kernels (BF16 has none), which an AVX-512 processor runs too.
-        { GgmlType.F32, 1, Kernels.Avx2 }, { GgmlType.F32, 2, Kernels.Avx2 }, { GgmlType.Q8_0, 1, Kernels.Avx2 }, { GgmlType.Q8_0, 2, Kernels.Avx2 },
+        // The AVX2 kernels, which an AVX-512 processor runs too.
+        { GgmlType.F32, 1, Kernels.Avx2 }, { GgmlType.F32, 2, Kernels.Avx2 }, { GgmlType.BF16, 1, Kernels.Avx2 },
+        { GgmlType.BF16, 2, Kernels.Avx2 }, { GgmlType.Q8_0, 1, Kernels.Avx2 }, { GgmlType.Q8_0, 2, Kernels.Avx2 },
     };
 
     [Theory]
