@@ -139,7 +139,7 @@ DEBERTA_API deberta_status deberta_selftest_matmul(
         const float * a, const float * b, float * out, int32_t m, int32_t n, int32_t k, int32_t n_threads);
 
 /* Self-test of the weight products: out[m x n] = x[m x k] * w[n x k]^T, row-major, where w holds n rows of type
-   (F32, BF16 or Q8_0, as deberta_quantize writes them), on the CPU backend with n_threads threads: through
+   (F32, F16, BF16 or Q8_0, as deberta_quantize writes them), on the CPU backend with n_threads threads: through
    ggml's mul_mat when own_kernels is 0, through libdeberta's own kernels when 1 (DEBERTA_STATUS_UNSUPPORTED
    where this processor, type or shape has none). */
 DEBERTA_API deberta_status deberta_selftest_weight_product(int32_t type, const void * w, size_t w_size, const float * x,

@@ -12,7 +12,8 @@ bool cpu_supports(weight_format format) {
     switch (format) {
         case weight_format::q8_0: return c.avx512_vnni;
         case weight_format::bf16: return c.avx512_bf16;
-        case weight_format::f32: return c.avx512;
+        case weight_format::f32:
+        case weight_format::f16: return c.avx512;
     }
     return false;
 }
@@ -24,6 +25,7 @@ void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_
         case weight_format::q8_0: return matmul_q8_0_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
         case weight_format::bf16: return matmul_bf16_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
         case weight_format::f32: return matmul_f32_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
+        case weight_format::f16: return matmul_f16_avx512(w, x, ldx, rows, y, ldy, stage, nth, queue);
     }
 #else
     (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) stage; (void) nth; (void) queue;

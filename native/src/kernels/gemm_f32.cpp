@@ -1,5 +1,6 @@
-// F32 weights x F32 activations through an AVX-512 FMA kernel on packed panels; the same kernel multiplies two
-// activations (attention products) on panels packed per call.
+// F32 and F16 weights x F32 activations through an AVX-512 FMA kernel on packed panels (F16 widened exactly on the
+// load, so the activations keep F32); the same kernel multiplies two activations (attention products) on panels packed
+// per call.
 #include "gemm_driver.h"
 
 #if defined(DEBERTA_KERNELS_X86)
@@ -16,12 +17,29 @@ struct f32_activations {
     int64_t ldx;
 };
 
+// How a tile reads a panel's 16 weights of one k, as F32; kc keeps a unit's two panels of a K block near 32 KiB.
+struct f32_weights {
+    using element = float;
+    static constexpr int64_t kc = 256;
+    F32_TARGET static __m512 load(const element * p) { return _mm512_loadu_ps(p); }
+    static float value(element w) { return w; }
+};
+
+// Halves widened by vcvtph2ps (AVX-512F), which is exact.
+struct f16_weights {
+    using element = uint16_t;
+    static constexpr int64_t kc = 512;
+    F32_TARGET static __m512 load(const element * p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) p)); }
+    static float value(element w) { return fp16_to_float(w); }
+};
+
 // rows x (16 * NV) outputs over k in [s0, s1).
-template <int MR, int NV>
+template <class Weights, int MR, int NV>
 F32_TARGET void f32_tile(const tile_args<f32_activations> & t) {
+    using element = typename Weights::element;
     const f32_activations & a = t.a;
-    const float * panel = (const float *) t.panel;
-    const size_t panel_stride = t.panel_stride / sizeof(float);
+    const element * panel = (const element *) t.panel;
+    const size_t panel_stride = t.panel_stride / sizeof(element);
     __m512 acc[MR][NV];
     load_tile(acc, t.y, t.ldy, t.accumulate);
     const float * x = a.x + t.row * a.ldx;
@@ -29,7 +47,7 @@ F32_TARGET void f32_tile(const tile_args<f32_activations> & t) {
     for (int64_t k = t.s0; k < t.s1; ++k) {
         __m512 w[NV];
 #pragma GCC unroll 2
-        for (int v = 0; v < NV; ++v) w[v] = _mm512_loadu_ps(panel + v * panel_stride + k * panel_rows);
+        for (int v = 0; v < NV; ++v) w[v] = Weights::load(panel + v * panel_stride + k * panel_rows);
 #pragma GCC unroll 6
         for (int m = 0; m < MR; ++m) {
             const __m512 xk = _mm512_set1_ps(x[m * a.ldx + k]);
@@ -40,30 +58,33 @@ F32_TARGET void f32_tile(const tile_args<f32_activations> & t) {
     store_tile(acc, t.y, t.ldy);
 }
 
+template <class Weights>
 struct f32_kernel {
-    template <int MR, int NV> static void run(const tile_args<f32_activations> & t) { f32_tile<MR, NV>(t); }
+    template <int MR, int NV> static void run(const tile_args<f32_activations> & t) { f32_tile<Weights, MR, NV>(t); }
 };
 
+template <class Weights>
 struct f32_format {
+    using element = typename Weights::element;
     static constexpr int64_t mc = 192;
-    static constexpr int64_t kc = 256;
+    static constexpr int64_t kc = Weights::kc;
     using activations = f32_activations;
 
     static activations prepare(const float * x, int64_t ldx, int64_t, int64_t, std::vector<uint8_t> &) { return {x, ldx}; }
 
     static void tile(int rows, int nv, const packed_weight & w, int64_t panel, const activations & a, int64_t row, int64_t k0,
                      int64_t k1, float * y, int64_t ldy, bool accumulate) {
-        const size_t stride = (size_t) w.k * panel_rows * sizeof(float);
-        dispatch_tile<f32_kernel>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row, k0, k1,
+        const size_t stride = (size_t) w.k * panel_rows * sizeof(element);
+        dispatch_tile<f32_kernel<Weights>>(rows, nv, tile_args<activations>{(const uint8_t *) w.data + panel * stride, stride, a, row, k0, k1,
                                                                    y, ldy, accumulate});
     }
 
     static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {
         for (int64_t n = w.n / panel_rows * panel_rows; n < w.n; ++n) {
-            const float * wr = (const float *) w.data + n * w.k;
+            const element * wr = (const element *) w.data + n * w.k;
             for (int64_t r = 0; r < rows; ++r) {
                 float sum = 0.0f;
-                for (int64_t i = 0; i < w.k; ++i) sum += wr[i] * a.x[r * a.ldx + i];
+                for (int64_t i = 0; i < w.k; ++i) sum += Weights::value(wr[i]) * a.x[r * a.ldx + i];
                 y[r * ldy + n] = sum;
             }
         }
@@ -102,7 +123,7 @@ void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, c
     const size_t stride = (size_t) k * panel_rows * sizeof(float);
     const f32_activations acts{b, ldb};
     for (int64_t i = 0; i < m; i += tile_rows) {
-        dispatch_tile<f32_kernel>((int) std::min(tile_rows, m - i), nv,
+        dispatch_tile<f32_kernel<f32_weights>>((int) std::min(tile_rows, m - i), nv,
                                   tile_args<f32_activations>{(const uint8_t *) panels, stride, acts, i, 0, k, out + i * ld, ld, false});
     }
     if (!whole) {
@@ -112,7 +133,12 @@ void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, c
 
 void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                        const output_stage & stage, int nth, work_queue & queue) {
-    run_gemm<f32_format>(w, x, ldx, rows, y, ldy, stage, nth, queue);
+    run_gemm<f32_format<f32_weights>>(w, x, ldx, rows, y, ldy, stage, nth, queue);
+}
+
+void matmul_f16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                       const output_stage & stage, int nth, work_queue & queue) {
+    run_gemm<f32_format<f16_weights>>(w, x, ldx, rows, y, ldy, stage, nth, queue);
 }
 
 } // namespace deberta::kernels::detail

@@ -8,7 +8,7 @@ namespace DebertaGgml.Tests.Graph;
 
 /// <summary>
 /// libdeberta's own weight-product kernels (native/src/kernels: Q8_0 through AVX512-VNNI, BF16 through AVX512-BF16,
-/// F32 through AVX-512 FMA) against ggml's mul_mat and an F64 reference, and the load-time choice between them.
+/// F32 and F16 through AVX-512 FMA) against ggml's mul_mat and an F64 reference, and the load-time choice between them.
 /// The exhaustive shape sweep against scalar references is the native deberta_kernel_checks (NativeSanitizerTests).
 /// </summary>
 public class OwnKernelTests
@@ -23,14 +23,18 @@ public class OwnKernelTests
     ];
 
     /// <summary>
-    /// Largest |own - ggml| of an output relative to that output's sum of |x_k w_k|: the same rounded inputs and the same
-    /// per-block integer dots, so only the float summation order differs.
+    /// Largest |own - ggml| of an output relative to that output's sum of |x_k w_k|. F32, BF16 and Q8_0: the same rounded
+    /// inputs and the same per-block integer dots, so only the float summation order differs (1e-5). F16: ggml's F16 path
+    /// rounds the activations to F16 and ours keeps them F32; rounding to nearest moves each x_k by at most 2^-11 |x_k|
+    /// (11 significant bits), so each term by at most 2^-11 |x_k w_k| and the sum by at most 2^-11 of the sum of |terms|,
+    /// plus the summation order.
     /// </summary>
-    const double AgreementBound = 1e-5;
+    static double AgreementBound(GgmlType type) => type == GgmlType.F16 ? Math.ScaleB(1, -11) + 1e-5 : 1e-5;
 
     public static TheoryData<GgmlType, int> TypesAndThreads => new()
     {
-        { GgmlType.F32, 1 }, { GgmlType.F32, 2 }, { GgmlType.BF16, 1 }, { GgmlType.BF16, 2 }, { GgmlType.Q8_0, 1 }, { GgmlType.Q8_0, 2 },
+        { GgmlType.F32, 1 }, { GgmlType.F32, 2 }, { GgmlType.F16, 1 }, { GgmlType.F16, 2 }, { GgmlType.BF16, 1 }, { GgmlType.BF16, 2 },
+        { GgmlType.Q8_0, 1 }, { GgmlType.Q8_0, 2 },
     };
 
     [Theory]
@@ -63,15 +67,16 @@ public class OwnKernelTests
                     largest = Math.Max(largest, Math.Abs(exact));
                 }
             }
-            Assert.True(worstAgreement <= AgreementBound,
+            Assert.True(worstAgreement <= AgreementBound(type),
                 $"{type} {k}x{n}x{m}, {threads} threads: |own - ggml| up to {worstAgreement:E2} of the sum of |terms|");
             Assert.True(worstExact <= ExactTolerance(type) * largest,
                 $"{type} {k}x{n}x{m}, {threads} threads: |own - f64| up to {worstExact:E2} for outputs up to {largest:E2}");
         }
     }
 
-    /// <summary>Error against the F64 product relative to the largest output: the activations' rounding (none, bf16, Q8_0).</summary>
-    static double ExactTolerance(GgmlType type) => type switch { GgmlType.F32 => 1e-5, GgmlType.BF16 => 4e-3, _ => 1.5e-2 };
+    /// <summary>Error against the F64 product relative to the largest output: the activations' rounding (none for F32 and
+    /// F16, whose weights are exact halves; bf16; Q8_0).</summary>
+    static double ExactTolerance(GgmlType type) => type switch { GgmlType.F32 or GgmlType.F16 => 1e-5, GgmlType.BF16 => 4e-3, _ => 1.5e-2 };
 
     [Fact]
     public void A_weight_too_small_for_a_panel_has_no_own_kernel()
@@ -88,12 +93,12 @@ public class OwnKernelTests
     {
         // The F32 kernel needs AVX-512 F, BW, DQ and VL; on such a processor every layer projection must be ours.
         bool avx512 = Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported;
-        foreach (var type in new[] { GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0 })
+        foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0 })
         {
             using var model = DebertaModel.Load(ConvertedModels.Get("v3-SequenceClassification", type));
             long expected = OwnKernelRuns(type) ? 6L * model.Info.NumHiddenLayers : 0;
             Assert.Equal(expected, model.Info.OwnKernelWeights);
-            if (type == GgmlType.F32) Assert.Equal(avx512, model.Info.OwnKernelWeights > 0);
+            if (type is GgmlType.F32 or GgmlType.F16) Assert.Equal(avx512, model.Info.OwnKernelWeights > 0);
         }
     }
 
@@ -101,17 +106,21 @@ public class OwnKernelTests
     public void Deberta_kernels_ggml_turns_our_kernels_off_and_a_bad_value_is_an_error()
     {
         string model = ConvertedModels.Get("v3-SequenceClassification");
-        long Weights(string? setting)
+        long Weights(string file, string? setting)
         {
-            var r = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8", "--json"],
+            var r = CliProcess.Run(["bench", file, "--iterations", "1", "--warmup", "0", "--seq", "8", "--json"],
                 new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = setting });
             Assert.True(r.ExitCode == 0, r.StdErr);
             using var doc = JsonDocument.Parse(r.StdOut);
             return doc.RootElement.GetProperty("own_kernel_weights").GetInt64();
         }
-        Assert.Equal(0, Weights("ggml"));
-        Assert.Equal(OwnKernelRuns(GgmlType.F32) ? 12 : 0, Weights(null)); // 2 layers x 6 projections
-        Assert.Equal(Weights(null), Weights("auto"));
+        foreach (var type in new[] { GgmlType.F32, GgmlType.F16 })
+        {
+            string file = ConvertedModels.Get("v3-SequenceClassification", type);
+            Assert.Equal(0, Weights(file, "ggml"));
+            Assert.Equal(OwnKernelRuns(type) ? 12 : 0, Weights(file, null)); // 2 layers x 6 projections
+            Assert.Equal(Weights(file, null), Weights(file, "auto"));
+        }
 
         var bad = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8"],
             new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = "fast" });
