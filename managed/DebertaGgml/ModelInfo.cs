@@ -87,7 +87,7 @@ public sealed record ModelInfo
     public required long WeightsBytes { get; init; }
     /// <summary>
     /// Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for
-    /// F32) instead of ggml's; 0 on other devices and processors, or with the environment variable DEBERTA_KERNELS=ggml.
+    /// F32 and F16) instead of ggml's; 0 on other devices and processors, or with the environment variable DEBERTA_KERNELS=ggml.
     /// </summary>
     public required long OwnKernelWeights { get; init; }
     /// <summary>The tokenizer settings stored in the GGUF.</summary>

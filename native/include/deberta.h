@@ -201,8 +201,8 @@ DEBERTA_API deberta_status deberta_model_get_info(const deberta_model * model, d
 DEBERTA_API const char * deberta_model_label(const deberta_model * model, int32_t index);
 /* Bytes of weights held in backend buffers. */
 DEBERTA_API size_t deberta_model_weights_size(const deberta_model * model);
-/* Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI, BF16, FMA) instead of ggml's
-   mul_mat: chosen at load for weights in host memory on a processor with the instructions; 0 elsewhere and with
+/* Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI, BF16, FMA for F32 and F16) instead of
+   ggml's mul_mat: chosen at load for weights in host memory on a processor with the instructions; 0 elsewhere and with
    the environment variable DEBERTA_KERNELS=ggml. -1 when model is NULL. */
 DEBERTA_API int64_t deberta_model_own_kernel_weights(const deberta_model * model);
 /* Name of the device the model runs on (ggml's: "CPU", "CUDA0", "Vulkan0", "MTL0"). */
