@@ -65,7 +65,7 @@ template <class Weights>
 struct f32_format {
     using element = typename Weights::element;
     static constexpr int64_t mc = 192;
-    static constexpr int64_t kc = 256; // F16 at 512 (the same 32 KiB of a unit's panels) was not faster
+    static constexpr int64_t kc = 256; // F16 at 512 (the same 32 KiB of a unit's panels) was not faster (finding 28)
     using activations = f32_activations;
 
     static activations prepare(const float * x, int64_t ldx, int64_t, int64_t, std::vector<uint8_t> &) { return {x, ldx}; }
@@ -121,8 +121,8 @@ void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, c
     const size_t stride = (size_t) k * panel_rows * sizeof(float);
     const f32_activations acts{b, ldb};
     for (int64_t i = 0; i < m; i += tile_rows) {
-        dispatch_tile<f32_kernel<f32_weights>>((int) std::min(tile_rows, m - i), nv,
-                                  tile_args<f32_activations>{(const uint8_t *) panels, stride, acts, i, 0, k, out + i * ld, ld, false});
+        const tile_args<f32_activations> args{(const uint8_t *) panels, stride, acts, i, 0, k, out + i * ld, ld, false};
+        dispatch_tile<f32_kernel<f32_weights>>((int) std::min(tile_rows, m - i), nv, args);
     }
     if (!whole) {
         for (int64_t i = 0; i < m; ++i) std::memcpy(y + i * ldy, out + i * ld, (size_t) cols * sizeof(float));
