@@ -39,13 +39,7 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
     /// <summary>Every GGUF type and ORT int8 against ORT fp32 on full, short and padded batches; F32 must agree within 1e-3.</summary>
     List<AgreementResult> Agreement(PreparedModel model)
     {
-        var cases = new[]
-        {
-            BenchInput.Random(1, 16, PreparedModel.TokenizerVocab, options.Seed),
-            BenchInput.Random(2, 37, PreparedModel.TokenizerVocab, options.Seed + 1, [37, 20]),
-            BenchInput.Random(1, 128, PreparedModel.TokenizerVocab, options.Seed + 2),
-        };
-        string caseNames = "1x16, 2x37 (one row padded to 20), 1x128";
+        var cases = AgreementCases(options.Seed);
         using var ort = EngineSpec.Ort.Create(model, options.Threads, 8, 512);
         var reference = cases.Select(ort.Run).ToList();
         double maxLogit = reference.SelectMany(r => r).Max(v => Math.Abs((double)v));
@@ -55,10 +49,43 @@ public sealed class BenchRunner(BenchOptions options, TextWriter log)
             using var engine = spec.Create(model, options.Threads, 8, 512);
             double diff = cases.Select((c, i) => MaxAbsDiff(engine.Run(c), reference[i])).Max();
             double tolerance = spec.Type == Gguf.GgmlType.F32 ? F32Tolerance : double.PositiveInfinity;
-            results.Add(new AgreementResult(model.Name, spec.Name, caseNames, diff, maxLogit, tolerance));
+            results.Add(new AgreementResult(model.Name, spec.Name, AgreementCaseNames, diff, maxLogit, tolerance));
             Log.WriteLine($"[{model.Name}] agreement {spec.Name} vs ORT: max |dlogit| = {diff:E2} (|logit| <= {maxLogit:F3})");
         }
         return results;
+    }
+
+    const string AgreementCaseNames = "1x16, 2x37 (one row padded to 20), 1x128";
+
+    /// <summary>The inputs every agreement is measured on: a short batch, a padded one and a full one.</summary>
+    public static BenchInput[] AgreementCases(int seed) =>
+    [
+        BenchInput.Random(1, 16, PreparedModel.TokenizerVocab, seed),
+        BenchInput.Random(2, 37, PreparedModel.TokenizerVocab, seed + 1, [37, 20]),
+        BenchInput.Random(1, 128, PreparedModel.TokenizerVocab, seed + 2),
+    ];
+
+    /// <summary>
+    /// Two GGUF files of one model on the agreement cases and <paramref name="extraRows"/> more 1x128 inputs:
+    /// max and mean |Δlogit| of the candidate against the reference (to place a type's error, e.g. weights-only rounding).
+    /// </summary>
+    public static (double Max, double Mean, double MaxLogit) CompareFiles(string reference, string candidate, BenchOptions options, int extraRows)
+    {
+        var cases = AgreementCases(options.Seed)
+            .Concat(Enumerable.Range(0, extraRows).Select(i => BenchInput.Random(1, 128, PreparedModel.TokenizerVocab, options.Seed + 3 + i)));
+        using var a = new GgmlEngine(reference, "reference", options.Threads, 8, 512);
+        using var b = new GgmlEngine(candidate, "candidate", options.Threads, 8, 512);
+        double max = 0, sum = 0, maxLogit = 0;
+        long count = 0;
+        foreach (var input in cases)
+        {
+            float[] x = a.Run(input), y = b.Run(input);
+            maxLogit = Math.Max(maxLogit, x.Max(v => Math.Abs((double)v)));
+            max = Math.Max(max, MaxAbsDiff(x, y));
+            sum += x.Zip(y, (p, q) => Math.Abs((double)p - q)).Sum();
+            count += x.Length;
+        }
+        return (max, sum / count, maxLogit);
     }
 
     static double MaxAbsDiff(float[] a, float[] b)

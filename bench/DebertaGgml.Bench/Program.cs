@@ -4,12 +4,14 @@ using DebertaGgml.Bench;
 // dotnet run -c Release --project bench/DebertaGgml.Bench -- all [--models xsmall,base] [--types F32,F16,Q8_0,Q4_K]
 //     [--shapes 1x16,1x128,1x512,8x128] [--threads 2] [--iterations N] [--update-docs]
 // Stages alone: prepare | gemm | agree | latency | memory. Internal: child-memory (one engine per process, for RSS).
-const string Usage = "usage: DebertaGgml.Bench all|prepare|gemm|agree|latency|memory [options]  (see docs/BENCHMARKS.md)";
+// compare REFERENCE.gguf CANDIDATE.gguf [--rows N] [--threads 2] [--seed S]: max and mean |Δlogit| between two files.
+const string Usage = "usage: DebertaGgml.Bench all|prepare|gemm|agree|latency|memory|compare [options]  (see docs/BENCHMARKS.md)";
 if (args.Length == 0) { Console.Error.WriteLine(Usage); return 2; }
 try
 {
     string command = args[0];
     if (command == "child-memory") return ChildMemoryMain(args[1..]);
+    if (command == "compare") return CompareMain(args[1..]);
     var options = BenchOptions.Parse(args[1..]);
     if (command == "prepare")
     {
@@ -48,6 +50,25 @@ catch (Exception e)
 {
     Console.Error.WriteLine($"bench: error: {e.Message.ReplaceLineEndings(" ")}");
     return 1;
+}
+
+static int CompareMain(string[] args)
+{
+    if (args.Length < 2 || args[0].StartsWith('-') || args[1].StartsWith('-'))
+        throw new ArgumentException("compare needs two GGUF files: compare REFERENCE.gguf CANDIDATE.gguf [--rows N] [--threads T] [--seed S]");
+    var rest = args[2..].ToList();
+    int rows = 0;
+    int at = rest.IndexOf("--rows");
+    if (at >= 0)
+    {
+        if (at + 1 >= rest.Count || !int.TryParse(rest[at + 1], out rows) || rows < 0)
+            throw new ArgumentException("--rows needs a count of extra 1x128 inputs (0 or more)");
+        rest.RemoveRange(at, 2);
+    }
+    var options = BenchOptions.Parse([.. rest]);
+    var (max, mean, maxLogit) = BenchRunner.CompareFiles(args[0], args[1], options, rows);
+    Console.WriteLine($"max |dlogit| {max:E3}, mean {mean:E3} over {3 + rows} inputs (|logit| <= {maxLogit:F3})");
+    return 0;
 }
 
 static int ChildMemoryMain(string[] args)

@@ -9,7 +9,10 @@ public sealed record ConvertOptions
     public GgmlType Type { get; init; } = GgmlType.F32;
     /// <summary>Type of the embedding tables, when they should keep more precision than <see cref="Type"/>.</summary>
     public GgmlType? EmbeddingType { get; init; }
-    /// <summary>Type of the task head matrices, when they should keep more precision than <see cref="Type"/>.</summary>
+    /// <summary>
+    /// Type of the task head matrices, when they should keep more precision than <see cref="Type"/>. Unset: <see cref="Type"/>,
+    /// except that BF16 keeps the head at the source's type when that is F32 or F16 (<see cref="TypePolicy.DefaultHeadType"/>).
+    /// </summary>
     public GgmlType? HeadType { get; init; }
     /// <summary>general.name; defaults to the checkpoint folder's name.</summary>
     public string? Name { get; init; }

@@ -34,7 +34,7 @@ public static class GgufRequantizer
             writer.Set(GgufKeys.FileType, GgufValue.Of(GgufKeys.FileTypeOf(options.Type)));
             var fallbacks = new List<TypeFallback>();
             var planned = input.Tensors.Select(t => (Source: t, Target: writer.AddTensor(t.Name, t.Dimensions,
-                TypePolicy.Choose(t.Name, TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], options, fallbacks)))).ToList();
+                TypePolicy.Choose(t.Name, TensorMap.RoleOf(t.Name, t.Dimensions.Length), t.Dimensions[0], t.Type, options, fallbacks)))).ToList();
 
             var byType = GgufOutput.Write(outPath, writer, planned,
                 (source, target, buffers) => Reencode(input, source, target, writer, buffers), options.Progress);

@@ -32,7 +32,7 @@ public static class HfToGgufConverter
         GgufTokenizerWriter.Write(writer, tokenizer);
         var fallbacks = new List<TypeFallback>();
         var planned = plan.Select(p => (p.Source, Target: writer.AddTensor(p.Mapping.GgufName, p.Mapping.Dimensions,
-            TypePolicy.Choose(p.Mapping.GgufName, p.Mapping.Role, p.Mapping.Dimensions[0], options, fallbacks)))).ToList();
+            TypePolicy.Choose(p.Mapping.GgufName, p.Mapping.Role, p.Mapping.Dimensions[0], CheckpointTensor.GgufType(p.Source.Type), options, fallbacks)))).ToList();
 
         var byType = GgufOutput.Write(outPath, writer, planned,
             (source, info, buffers) => WriteTensor(writer, checkpoint, source, info, buffers), options.Progress);

@@ -87,8 +87,8 @@ public sealed record ModelInfo
     public required long WeightsBytes { get; init; }
     /// <summary>
     /// Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for
-    /// F32; on AVX2 processors, AVX2 forms of all three) instead of ggml's; 0 on other devices and processors, or with the
-    /// environment variable DEBERTA_KERNELS=ggml (DEBERTA_KERNELS=avx2 keeps to the AVX2 kernels).
+    /// F32 and F16; on AVX2 processors, AVX2 forms of all four) instead of ggml's; 0 on other devices and processors, or
+    /// with the environment variable DEBERTA_KERNELS=ggml (DEBERTA_KERNELS=avx2 keeps to the AVX2 kernels).
     /// </summary>
     public required long OwnKernelWeights { get; init; }
     /// <summary>The tokenizer settings stored in the GGUF.</summary>

@@ -139,7 +139,7 @@ DEBERTA_API deberta_status deberta_selftest_matmul(
         const float * a, const float * b, float * out, int32_t m, int32_t n, int32_t k, int32_t n_threads);
 
 /* Self-test of the weight products: out[m x n] = x[m x k] * w[n x k]^T, row-major, where w holds n rows of type
-   (F32, BF16 or Q8_0, as deberta_quantize writes them), on the CPU backend with n_threads threads: through
+   (F32, F16, BF16 or Q8_0, as deberta_quantize writes them), on the CPU backend with n_threads threads: through
    ggml's mul_mat when own_kernels is 0, through libdeberta's own kernels when 1 (the widest this processor runs:
    AVX-512, else AVX2) or 2 (at most their AVX2 forms; DEBERTA_STATUS_UNSUPPORTED where this processor, type or
    shape has none). */
@@ -202,10 +202,10 @@ DEBERTA_API deberta_status deberta_model_get_info(const deberta_model * model, d
 DEBERTA_API const char * deberta_model_label(const deberta_model * model, int32_t index);
 /* Bytes of weights held in backend buffers. */
 DEBERTA_API size_t deberta_model_weights_size(const deberta_model * model);
-/* Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI, BF16, FMA; or AVX2) instead of
-   ggml's mul_mat: chosen at load for weights in host memory on a processor with the instructions; 0 elsewhere
-   and with the environment variable DEBERTA_KERNELS=ggml (DEBERTA_KERNELS=avx2: the AVX2 kernels only). -1 when
-   model is NULL. */
+/* Weight matrices multiplied by libdeberta's own CPU kernels (AVX-512 VNNI, BF16, FMA for F32 and F16; or AVX2)
+   instead of ggml's mul_mat: chosen at load for weights in host memory on a processor with the instructions; 0
+   elsewhere and with the environment variable DEBERTA_KERNELS=ggml (DEBERTA_KERNELS=avx2: the AVX2 kernels only).
+   -1 when model is NULL. */
 DEBERTA_API int64_t deberta_model_own_kernel_weights(const deberta_model * model);
 /* Name of the device the model runs on (ggml's: "CPU", "CUDA0", "Vulkan0", "MTL0"). */
 DEBERTA_API const char * deberta_model_device(const deberta_model * model);

@@ -67,8 +67,9 @@ deberta_status deberta_selftest_weight_product(int32_t type, const void * w, siz
     return guarded([&] {
         ensure_initialized();
         DEBERTA_CHECK_ARG(w && x && out, "w, x and out must not be NULL");
-        DEBERTA_CHECK_ARG(type == DEBERTA_TYPE_F32 || type == DEBERTA_TYPE_BF16 || type == DEBERTA_TYPE_Q8_0,
-                          "type must be F32, BF16 or Q8_0");
+        DEBERTA_CHECK_ARG(type == DEBERTA_TYPE_F32 || type == DEBERTA_TYPE_F16 || type == DEBERTA_TYPE_BF16 ||
+                              type == DEBERTA_TYPE_Q8_0,
+                          "type must be F32, F16, BF16 or Q8_0");
         DEBERTA_CHECK_ARG(m > 0 && n > 0 && k > 0 && m <= selftest_max_dim && n <= selftest_max_dim && k <= selftest_max_dim,
                           "m, n and k must be in 1.." + std::to_string(selftest_max_dim));
         DEBERTA_CHECK_ARG(n_threads > 0 && n_threads <= selftest_max_threads,

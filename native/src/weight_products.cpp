@@ -24,6 +24,7 @@ const char * const kernels_env = "DEBERTA_KERNELS";
 bool format_of(ggml_type type, kernels::weight_format & format) {
     switch (type) {
         case GGML_TYPE_F32: format = kernels::weight_format::f32; return true;
+        case GGML_TYPE_F16: format = kernels::weight_format::f16; return true;
         case GGML_TYPE_BF16: format = kernels::weight_format::bf16; return true;
         case GGML_TYPE_Q8_0: format = kernels::weight_format::q8_0; return true;
         default: return false;

@@ -29,6 +29,7 @@ const char * format_name(weight_format f) {
         case weight_format::q8_0: return "q8_0";
         case weight_format::bf16: return "bf16";
         case weight_format::f32: return "f32";
+        case weight_format::f16: return "f16";
     }
     return "?";
 }
@@ -76,10 +77,11 @@ weight_case random_weight(weight_format format, int64_t k, int64_t n) {
                     std::memcpy(&w.bytes[(r * k + i) * 4], &v, 4);
                     w.values[r * k + i] = v;
                     break;
-                case weight_format::bf16: {
-                    const uint16_t h = bf16_bits(v);
+                case weight_format::bf16:
+                case weight_format::f16: {
+                    const uint16_t h = format == weight_format::bf16 ? bf16_bits(v) : float_to_fp16(v);
                     std::memcpy(&w.bytes[(r * k + i) * 2], &h, 2);
-                    w.values[r * k + i] = bf16_value(h);
+                    w.values[r * k + i] = format == weight_format::bf16 ? bf16_value(h) : fp16_to_float(h);
                     break;
                 }
                 case weight_format::q8_0: break;
@@ -106,7 +108,8 @@ weight_case random_weight(weight_format format, int64_t k, int64_t n) {
     return w;
 }
 
-// The product as ggml computes it for the format, in double: returns the value and the sum of |terms|.
+// The product as the format's kernel computes it (as ggml does, except F16, whose activations stay F32 where ggml rounds
+// them to F16), in double: returns the value and the sum of |terms|.
 struct reference {
     std::vector<double> value, magnitude; // [m][n] for the checked rows
 };
@@ -320,9 +323,11 @@ void check_rows(weight_format format, const weight_case & w, const std::vector<p
             exact[r * n + c] = exact_dot(w, x, k, r, c);
         }
     }
-    // Tolerance against the exact product: the rounding of the activations (bf16: 2^-9 relative, Q8_0: half a
-    // step of amax/127 per element).
-    const double exact_tolerance = format == weight_format::f32 ? 1e-5 : format == weight_format::bf16 ? 8e-3 : 2e-2;
+    // Tolerance against the exact product: the rounding of the activations (none for F32 and F16, whose weights are
+    // exact halves; bf16: 2^-9 relative, Q8_0: half a step of amax/127 per element).
+    const double exact_tolerance = format == weight_format::f32 || format == weight_format::f16 ? 1e-5
+                                   : format == weight_format::bf16                              ? 8e-3
+                                                                                                : 2e-2;
     work_queue queue{}; // reused across the runs, as a graph node reuses it
     for (const packed_weight & pw : pws) {
         for (int nth : {1, 2, 2}) {
@@ -380,7 +385,7 @@ void checks_for(weight_format format, const std::vector<isa_level> & levels) {
     check_shape(format, levels, 160, 16, {1, 3, 7, 200});
     check_shape(format, levels, 2080, 250, {1, 3, 7, 200});
     if (format != weight_format::q8_0) check_shape(format, levels, 34, 33, {5}); // K not a multiple of 32
-    if (format == weight_format::f32) check_shape(format, levels, 33, 17, {2});
+    if (format == weight_format::f32 || format == weight_format::f16) check_shape(format, levels, 33, 17, {2}); // any K
 }
 
 void bench(weight_format format, isa_level level, int64_t k, int64_t n, int64_t m, int nth) {
@@ -407,7 +412,7 @@ void bench(weight_format format, isa_level level, int64_t k, int64_t n, int64_t 
 int main(int argc, char ** argv) {
     const bool bench_mode = argc > 1 && std::string(argv[1]) == "--bench";
     int available = 0;
-    for (weight_format f : {weight_format::q8_0, weight_format::bf16, weight_format::f32}) {
+    for (weight_format f : {weight_format::q8_0, weight_format::bf16, weight_format::f32, weight_format::f16}) {
         std::vector<isa_level> levels; // the kernels of f this CPU runs
         for (isa_level level : {isa_level::avx512, isa_level::avx2}) {
             if (kernel_level(f, level) == level) {

@@ -1,3 +1,5 @@
+using DebertaGgml.Gguf;
+
 namespace DebertaGgml.Convert.Checkpoints;
 
 /// <summary>Element types a checkpoint tensor can have; only F32, F16 and BF16 can be converted.</summary>
@@ -24,6 +26,14 @@ public sealed record CheckpointTensor(string Name, SourceType Type, long[] Shape
 
     /// <summary>Bytes per element of a convertible source type.</summary>
     public static int ElementBytes(SourceType type) => type == SourceType.F32 ? 4 : 2;
+
+    /// <summary>The GGUF type that stores a convertible source type unchanged.</summary>
+    public static GgmlType GgufType(SourceType type) => type switch
+    {
+        SourceType.F16 => GgmlType.F16,
+        SourceType.BF16 => GgmlType.BF16,
+        _ => GgmlType.F32,
+    };
 }
 
 /// <summary>The tensors of a checkpoint (one or more files), streamed one at a time as float32.</summary>

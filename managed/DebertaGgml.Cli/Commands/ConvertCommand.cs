@@ -16,8 +16,8 @@ internal static class ConvertCommand
         var folder = new Argument<string>("hf-folder") { Description = "HuggingFace model folder (config.json, weights, tokenizer files)" };
         var output = new Option<string?>("--output", "-o") { Description = "GGUF file to write (default: <folder-name>-<type>.gguf in the current directory)" };
         var type = new Option<string?>("--type") { Description = $"Type of the weight matrices: auto (default: the checkpoint's float type, f32, f16 or bf16), {TypeOptions.Names}" };
-        var embeddingType = TypeOptions.Type("--embedding-type", "Keep the embedding tables at this type");
-        var headType = TypeOptions.Type("--head-type", "Keep the task head at this type");
+        var embeddingType = TypeOptions.EmbeddingType();
+        var headType = TypeOptions.HeadType();
         var name = new Option<string?>("--name") { Description = "general.name (default: the folder name)" };
         var weights = new Option<string?>("--weights") { Description = "Weights file to use (default: model.safetensors, the shard index, then pytorch_model.bin)" };
         var command = new Command("convert", "Convert a HuggingFace DeBERTa-v2/v3 checkpoint to GGUF")
@@ -55,12 +55,7 @@ internal static class ConvertCommand
         using var checkpoint = CheckpointLoader.Open(folder, weightsFile);
         var dominant = checkpoint.Tensors.Values.Where(t => t.Type != SourceType.Unsupported)
             .GroupBy(t => t.Type).OrderByDescending(g => g.Sum(t => t.ElementCount)).Select(g => g.Key).FirstOrDefault(SourceType.F32);
-        return dominant switch
-        {
-            SourceType.F16 => GgmlType.F16,
-            SourceType.BF16 => GgmlType.BF16,
-            _ => GgmlType.F32,
-        };
+        return CheckpointTensor.GgufType(dominant);
     }
 }
 
@@ -69,8 +64,12 @@ internal static class TypeOptions
 {
     public static string Names => string.Join(", ", Enum.GetValues<GgmlType>().Select(GgmlTypes.Name));
 
-    public static Option<string?> Type(string name, string description) =>
-        new(name) { Description = $"{description} ({Names})" };
+    public static Option<string?> EmbeddingType() => Type("--embedding-type", "Keep the embedding tables at this type");
+
+    public static Option<string?> HeadType() =>
+        Type("--head-type", "Keep the task head at this type (default: the weight type, but bf16 keeps an f32 or f16 head as it is)");
+
+    static Option<string?> Type(string name, string description) => new(name) { Description = $"{description} ({Names})" };
 
     public static GgmlType? Parse(string? name) =>
         name == null ? null

@@ -16,8 +16,8 @@ internal static class QuantizeCommand
             Arity = new ArgumentArity(2, 3),
         };
         var model = new Option<string?>("--model", "-m") { Description = "F32, F16 or BF16 GGUF file (instead of the first argument)" };
-        var embeddingType = TypeOptions.Type("--embedding-type", "Keep the embedding tables at this type");
-        var headType = TypeOptions.Type("--head-type", "Keep the task head at this type");
+        var embeddingType = TypeOptions.EmbeddingType();
+        var headType = TypeOptions.HeadType();
         var command = new Command("quantize", "Requantize an F32/F16/BF16 GGUF to another type") { files, model, embeddingType, headType };
         command.SetAction(parse => CliRunner.Run("quantize", () =>
         {

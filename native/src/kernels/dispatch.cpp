@@ -13,7 +13,8 @@ isa_level kernel_level(weight_format format, isa_level cap) {
     switch (format) {
         case weight_format::q8_0: avx512 = c.avx512_vnni, avx2 = c.avx2; break;
         case weight_format::bf16: avx512 = c.avx512_bf16, avx2 = c.avx2; break;
-        case weight_format::f32: avx512 = c.avx512, avx2 = c.avx2; break;
+        case weight_format::f32:
+        case weight_format::f16: avx512 = c.avx512, avx2 = c.avx2; break;
     }
     if (avx512 && cap >= isa_level::avx512) return isa_level::avx512;
     if (avx2 && cap >= isa_level::avx2) return isa_level::avx2;
@@ -30,6 +31,7 @@ void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_
         case weight_format::bf16:
             return (avx512 ? matmul_bf16_avx512 : matmul_bf16_avx2)(w, x, ldx, rows, y, ldy, stage, nth, queue);
         case weight_format::f32: return (avx512 ? matmul_f32_avx512 : matmul_f32_avx2)(w, x, ldx, rows, y, ldy, stage, nth, queue);
+        case weight_format::f16: return (avx512 ? matmul_f16_avx512 : matmul_f16_avx2)(w, x, ldx, rows, y, ldy, stage, nth, queue);
     }
 #else
     (void) w; (void) x; (void) ldx; (void) rows; (void) y; (void) ldy; (void) stage; (void) nth; (void) queue;

@@ -1,6 +1,7 @@
-// kernels.h: our own CPU products with weight matrices (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for F32; on
-// AVX2 machines, AVX2 integer products for Q8_0, AVX2 FMA for F32 and for BF16 widened to F32), on weights rearranged
-// once at load into panels for the micro-kernels. Both instruction sets use the same panels.
+// kernels.h: our own CPU products with weight matrices (AVX-512 VNNI for Q8_0, AVX-512 BF16, AVX-512 FMA for F32 and
+// for F16 widened to F32; on AVX2 machines, AVX2 integer products for Q8_0 and AVX2 FMA for F32, and for F16 and BF16
+// widened to F32), on weights rearranged once at load into panels for the micro-kernels. Both instruction sets use the
+// same panels.
 //
 // A weight is ggml's [K, N] matrix: N rows of K values (ggml ne0 = K, ne1 = N), the first operand of
 // ggml_mul_mat. Packing works in place: every full group of 16 rows becomes one panel of exactly the same size,
@@ -12,7 +13,7 @@
 
 namespace deberta::kernels {
 
-enum class weight_format { f32, bf16, q8_0 };
+enum class weight_format { f32, bf16, q8_0, f16 };
 
 // Rows per panel: one 512-bit register of F32 results.
 constexpr int64_t panel_rows = 16;
@@ -26,7 +27,8 @@ enum class isa_level { none, avx2, avx512 };
 // first, AVX2 next; none off x86-64. GELU and the activation products run wherever F32 does.
 isa_level kernel_level(weight_format format, isa_level cap = isa_level::avx512);
 
-// Whether a weight of this format and shape can be packed: K fits the format's blocks or pairs, N has a panel.
+// Whether a weight of this format and shape can be packed: K fits the format's blocks or pairs (any K for F32 and
+// F16), N has a panel.
 bool shape_supported(weight_format format, int64_t k, int64_t n);
 
 // Bytes of a weight of this format and shape, plain or packed (they are equal).
@@ -78,8 +80,8 @@ struct output_stage {
 
 // y[m][n] (row stride ldy floats) = x[m][:] . w[n][:] for m < rows, x with row stride ldx floats, through stage.
 // Called once by each of nth threads with the same queue; together they write every element once. Q8_0 quantizes
-// the activations per 32-block as ggml's quantize_row_q8_0 does, BF16 rounds them to bf16 as ggml's BF16 path does.
-// Requires w.level != none.
+// the activations per 32-block as ggml's quantize_row_q8_0 does, BF16 rounds them to bf16 as ggml's BF16 path does;
+// F16 keeps them F32 (ggml's F16 path rounds them to F16, so it differs by that rounding). Requires w.level != none.
 void packed_matmul(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                    const output_stage & stage, int nth, work_queue & queue);
 

@@ -51,6 +51,8 @@ void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, i
                         const output_stage & stage, int nth, work_queue & queue);
 void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                        const output_stage & stage, int nth, work_queue & queue);
+void matmul_f16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                       const output_stage & stage, int nth, work_queue & queue);
 void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
                                    float * y, int64_t ldy);
 void gelu_erf_avx512(const float * x, float * y, int64_t n);
@@ -60,6 +62,8 @@ void matmul_bf16_avx2(const packed_weight & w, const float * x, int64_t ldx, int
                       const output_stage & stage, int nth, work_queue & queue);
 void matmul_q8_0_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                       const output_stage & stage, int nth, work_queue & queue);
+void matmul_f16_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+                     const output_stage & stage, int nth, work_queue & queue);
 void matmul_f32_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                      const output_stage & stage, int nth, work_queue & queue);
 void activation_product_f32_avx2(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,

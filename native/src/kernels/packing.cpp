@@ -12,7 +12,8 @@ bool shape_supported(weight_format format, int64_t k, int64_t n) {
     switch (format) {
         case weight_format::q8_0: return k % q8_block == 0;
         case weight_format::bf16: return k % 2 == 0; // vdpbf16ps consumes pairs of k
-        case weight_format::f32: return true;
+        case weight_format::f32:
+        case weight_format::f16: return true;
     }
     return false;
 }
@@ -22,6 +23,7 @@ size_t weight_bytes(weight_format format, int64_t k, int64_t n) {
         case weight_format::q8_0: return (size_t) (k / q8_block) * q8_block_bytes * (size_t) n;
         case weight_format::bf16: return (size_t) k * 2 * (size_t) n;
         case weight_format::f32: return (size_t) k * 4 * (size_t) n;
+        case weight_format::f16: return (size_t) k * 2 * (size_t) n;
     }
     return 0;
 }
@@ -56,10 +58,11 @@ void pack_bf16_panel(const uint8_t * plain, uint8_t * panel, int64_t k) {
     }
 }
 
-// Plain: 16 rows of k floats. Packed: [k][row].
-void pack_f32_panel(const uint8_t * plain, uint8_t * panel, int64_t k) {
-    const float * in = (const float *) plain;
-    float * out = (float *) panel;
+// Plain: 16 rows of k floats (F32) or halves (F16). Packed: [k][row].
+template <class Element>
+void pack_rows_panel(const uint8_t * plain, uint8_t * panel, int64_t k) {
+    const Element * in = (const Element *) plain;
+    Element * out = (Element *) panel;
     for (int64_t r = 0; r < panel_rows; ++r) {
         for (int64_t i = 0; i < k; ++i) out[i * panel_rows + r] = in[r * k + i];
     }
@@ -73,7 +76,8 @@ void pack_panel(weight_format format, const uint8_t * plain, uint8_t * panel, in
     switch (format) {
         case weight_format::q8_0: pack_q8_0_panel(plain, panel, k / q8_block); break;
         case weight_format::bf16: pack_bf16_panel(plain, panel, k); break;
-        case weight_format::f32: pack_f32_panel(plain, panel, k); break;
+        case weight_format::f32: pack_rows_panel<float>(plain, panel, k); break;
+        case weight_format::f16: pack_rows_panel<uint16_t>(plain, panel, k); break;
     }
 }
 

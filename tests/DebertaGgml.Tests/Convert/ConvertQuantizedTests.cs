@@ -1,4 +1,5 @@
 using DebertaGgml.Convert;
+using DebertaGgml.Convert.Checkpoints;
 using DebertaGgml.Gguf;
 
 namespace DebertaGgml.Tests.Convert;
@@ -31,11 +32,12 @@ public class ConvertQuantizedTests
     }
 
     /// <summary>The storage type docs/gguf.md and the issue ask for, written out independently of TypePolicy.</summary>
-    private static GgmlType ExpectedType(GgmlType requested, long[] hfShape)
+    private static GgmlType ExpectedType(GgmlType requested, long[] hfShape, string ggufName, GgmlType source)
     {
         if (hfShape.Length == 1) return GgmlType.F32;
         long row = hfShape[^1];
-        var type = requested;
+        bool head = ggufName.StartsWith("cls.", StringComparison.Ordinal) || ggufName.StartsWith("mlm.", StringComparison.Ordinal);
+        var type = head && requested == GgmlType.BF16 && source is GgmlType.F32 or GgmlType.F16 ? source : requested; // docs/convert.md
         if (row % GgmlTypes.BlockSize(type) != 0)
             type = requested switch { GgmlType.Q4_K => GgmlType.Q5_0, GgmlType.Q5_K => GgmlType.Q5_1, GgmlType.Q6_K => GgmlType.Q8_0, _ => GgmlType.F16 };
         return row % GgmlTypes.BlockSize(type) == 0 ? type : GgmlType.F16;
@@ -50,6 +52,7 @@ public class ConvertQuantizedTests
         var result = HfToGgufConverter.Convert(ConvertFixtures.Model(model), output, new ConvertOptions { Type = type });
 
         var expected = ConvertFixtures.ReadSafetensors(ConvertFixtures.Model(model));
+        using var checkpoint = CheckpointLoader.Open(ConvertFixtures.Model(model), null);
         using var gguf = GgufFile.Open(output);
         Assert.Equal(GgufKeys.FileTypeOf(type), gguf.GetUInt32("general.file_type"));
         Assert.Equal(expected.Count, gguf.Tensors.Count);
@@ -57,7 +60,7 @@ public class ConvertQuantizedTests
         foreach (var (hfName, (shape, values)) in expected)
         {
             var tensor = gguf.Tensors.Single(t => t.Dimensions.SequenceEqual(shape.Reverse()) && SameSource(t.Name, hfName));
-            Assert.Equal(ExpectedType(type, shape), tensor.Type);
+            Assert.Equal(ExpectedType(type, shape, tensor.Name, CheckpointTensor.GgufType(checkpoint.Tensors[hfName].Type)), tensor.Type);
             var decoded = new float[tensor.ElementCount];
             TensorEncoder.Decode(tensor.Type, gguf.ReadTensorData(tensor), decoded);
             double error = RelativeRms(values, decoded);
@@ -95,6 +98,39 @@ public class ConvertQuantizedTests
         Assert.Equal(GgmlType.Q8_0, gguf.GetTensor("cls.weight").Type);
         Assert.Equal(GgmlType.Q4_0, gguf.GetTensor("blk.0.attn_q.weight").Type);
         Assert.Equal(GgmlType.F32, gguf.GetTensor("blk.0.attn_q.bias").Type);
+    }
+
+    [Fact]
+    public void A_bf16_file_keeps_a_finer_head_unless_told_otherwise()
+    {
+        using var temp = new ConvertFixtures.TempDir();
+        string model = ConvertFixtures.Model("v3-SequenceClassification"); // an F32 checkpoint
+        GgmlType HeadAndBody(string path, out GgmlType body)
+        {
+            using var gguf = GgufFile.Open(path);
+            body = gguf.GetTensor("blk.0.attn_q.weight").Type;
+            Assert.Equal(gguf.GetTensor("cls.weight").Type, gguf.GetTensor("cls.output.weight").Type);
+            return gguf.GetTensor("cls.weight").Type;
+        }
+
+        HfToGgufConverter.Convert(model, temp.File("bf16.gguf"), new ConvertOptions { Type = GgmlType.BF16 });
+        Assert.Equal(GgmlType.F32, HeadAndBody(temp.File("bf16.gguf"), out var body));
+        Assert.Equal(GgmlType.BF16, body);
+
+        HfToGgufConverter.Convert(model, temp.File("bf16-head.gguf"), new ConvertOptions { Type = GgmlType.BF16, HeadType = GgmlType.BF16 });
+        Assert.Equal(GgmlType.BF16, HeadAndBody(temp.File("bf16-head.gguf"), out _));
+
+        // Requantizing goes by the file's own types: a BF16 head has nothing finer to keep, an F16 one keeps F16.
+        GgufRequantizer.Requantize(temp.File("bf16-head.gguf"), temp.File("again.gguf"), new ConvertOptions { Type = GgmlType.BF16 });
+        Assert.Equal(GgmlType.BF16, HeadAndBody(temp.File("again.gguf"), out _));
+        HfToGgufConverter.Convert(model, temp.File("f16.gguf"), new ConvertOptions { Type = GgmlType.F16 });
+        GgufRequantizer.Requantize(temp.File("f16.gguf"), temp.File("from-f16.gguf"), new ConvertOptions { Type = GgmlType.BF16 });
+        Assert.Equal(GgmlType.F16, HeadAndBody(temp.File("from-f16.gguf"), out body));
+        Assert.Equal(GgmlType.BF16, body);
+
+        // The rule is BF16's alone.
+        HfToGgufConverter.Convert(model, temp.File("q8.gguf"), new ConvertOptions { Type = GgmlType.Q8_0 });
+        Assert.Equal(GgmlType.Q8_0, HeadAndBody(temp.File("q8.gguf"), out _));
     }
 
     /// <summary>K-quants need rows of 256, which the tiny fixtures never have: exercise every type on such a matrix.</summary>

@@ -8,7 +8,7 @@ namespace DebertaGgml.Tests.Graph;
 
 /// <summary>
 /// libdeberta's own weight-product kernels (native/src/kernels: Q8_0 through AVX512-VNNI, BF16 through AVX512-BF16,
-/// F32 through AVX-512 FMA; each also in an AVX2 form) against ggml's mul_mat and an F64 reference, and the
+/// F32 and F16 through AVX-512 FMA; each also in an AVX2 form) against ggml's mul_mat and an F64 reference, and the
 /// load-time choice between them.
 /// The exhaustive shape sweep against scalar references is the native deberta_kernel_checks (NativeSanitizerTests).
 /// </summary>
@@ -24,21 +24,26 @@ public class OwnKernelTests
     ];
 
     /// <summary>
-    /// Largest |own - ggml| of an output relative to that output's sum of |x_k w_k|: the same rounded inputs and the same
-    /// per-block integer dots, so only the float summation order differs.
+    /// Largest |own - ggml| of an output relative to that output's sum of |x_k w_k|. F32, BF16 and Q8_0: the same rounded
+    /// inputs and the same per-block integer dots, so only the float summation order differs (1e-5). F16: ggml's F16 path
+    /// rounds the activations to F16 and ours keeps them F32; rounding to nearest moves each x_k by at most 2^-11 |x_k|
+    /// (11 significant bits), so each term by at most 2^-11 |x_k w_k| and the sum by at most 2^-11 of the sum of |terms|,
+    /// plus the summation order.
     /// </summary>
-    const double AgreementBound = 1e-5;
+    static double AgreementBound(GgmlType type) => type == GgmlType.F16 ? Math.ScaleB(1, -11) + 1e-5 : 1e-5;
 
     /// <summary>Which of our kernels a self-test product takes (deberta_selftest_weight_product's own_kernels).</summary>
     public enum Kernels { Ggml = 0, Widest = 1, Avx2 = 2 }
 
     public static TheoryData<GgmlType, int, Kernels> TypesAndThreads => new()
     {
-        { GgmlType.F32, 1, Kernels.Widest }, { GgmlType.F32, 2, Kernels.Widest }, { GgmlType.BF16, 1, Kernels.Widest },
-        { GgmlType.BF16, 2, Kernels.Widest }, { GgmlType.Q8_0, 1, Kernels.Widest }, { GgmlType.Q8_0, 2, Kernels.Widest },
+        { GgmlType.F32, 1, Kernels.Widest }, { GgmlType.F32, 2, Kernels.Widest }, { GgmlType.F16, 1, Kernels.Widest },
+        { GgmlType.F16, 2, Kernels.Widest }, { GgmlType.BF16, 1, Kernels.Widest }, { GgmlType.BF16, 2, Kernels.Widest },
+        { GgmlType.Q8_0, 1, Kernels.Widest }, { GgmlType.Q8_0, 2, Kernels.Widest },
         // The AVX2 kernels, which an AVX-512 processor runs too.
-        { GgmlType.F32, 1, Kernels.Avx2 }, { GgmlType.F32, 2, Kernels.Avx2 }, { GgmlType.BF16, 1, Kernels.Avx2 },
-        { GgmlType.BF16, 2, Kernels.Avx2 }, { GgmlType.Q8_0, 1, Kernels.Avx2 }, { GgmlType.Q8_0, 2, Kernels.Avx2 },
+        { GgmlType.F32, 1, Kernels.Avx2 }, { GgmlType.F32, 2, Kernels.Avx2 }, { GgmlType.F16, 1, Kernels.Avx2 },
+        { GgmlType.F16, 2, Kernels.Avx2 }, { GgmlType.BF16, 1, Kernels.Avx2 }, { GgmlType.BF16, 2, Kernels.Avx2 },
+        { GgmlType.Q8_0, 1, Kernels.Avx2 }, { GgmlType.Q8_0, 2, Kernels.Avx2 },
     };
 
     [Theory]
@@ -71,15 +76,16 @@ public class OwnKernelTests
                     largest = Math.Max(largest, Math.Abs(exact));
                 }
             }
-            Assert.True(worstAgreement <= AgreementBound,
+            Assert.True(worstAgreement <= AgreementBound(type),
                 $"{type} {kernels} {k}x{n}x{m}, {threads} threads: |own - ggml| up to {worstAgreement:E2} of the sum of |terms|");
             Assert.True(worstExact <= ExactTolerance(type) * largest,
                 $"{type} {kernels} {k}x{n}x{m}, {threads} threads: |own - f64| up to {worstExact:E2} for outputs up to {largest:E2}");
         }
     }
 
-    /// <summary>Error against the F64 product relative to the largest output: the activations' rounding (none, bf16, Q8_0).</summary>
-    static double ExactTolerance(GgmlType type) => type switch { GgmlType.F32 => 1e-5, GgmlType.BF16 => 4e-3, _ => 1.5e-2 };
+    /// <summary>Error against the F64 product relative to the largest output: the activations' rounding (none for F32 and
+    /// F16, whose weights are exact halves; bf16; Q8_0).</summary>
+    static double ExactTolerance(GgmlType type) => type switch { GgmlType.F32 or GgmlType.F16 => 1e-5, GgmlType.BF16 => 4e-3, _ => 1.5e-2 };
 
     [Fact]
     public void A_weight_too_small_for_a_panel_has_no_own_kernel()
@@ -94,16 +100,16 @@ public class OwnKernelTests
     [Fact]
     public void The_model_multiplies_its_layer_weights_with_our_kernels_on_this_cpu()
     {
-        // The F32 kernel needs AVX-512 F, BW, DQ and VL, or AVX2 with FMA (and F16C, which every AVX2 processor has); on
-        // such a processor every layer projection must be ours.
+        // The F32 and F16 kernels need AVX-512 F, BW, DQ and VL, or AVX2 with FMA (and F16C, which every AVX2 processor
+        // has); on such a processor every layer projection must be ours.
         bool f32Kernel = (Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported && Avx512F.VL.IsSupported) ||
                          (Avx2.IsSupported && Fma.IsSupported);
-        foreach (var type in new[] { GgmlType.F32, GgmlType.BF16, GgmlType.Q8_0 })
+        foreach (var type in new[] { GgmlType.F32, GgmlType.F16, GgmlType.BF16, GgmlType.Q8_0 })
         {
             using var model = DebertaModel.Load(ConvertedModels.Get("v3-SequenceClassification", type));
             long expected = OwnKernelRuns(type) ? 6L * model.Info.NumHiddenLayers : 0;
             Assert.Equal(expected, model.Info.OwnKernelWeights);
-            if (type == GgmlType.F32) Assert.Equal(f32Kernel, model.Info.OwnKernelWeights > 0);
+            if (type is GgmlType.F32 or GgmlType.F16) Assert.Equal(f32Kernel, model.Info.OwnKernelWeights > 0);
         }
     }
 
@@ -111,18 +117,22 @@ public class OwnKernelTests
     public void Deberta_kernels_ggml_turns_our_kernels_off_avx2_keeps_them_and_a_bad_value_is_an_error()
     {
         string model = ConvertedModels.Get("v3-SequenceClassification");
-        long Weights(string? setting)
+        long Weights(string file, string? setting)
         {
-            var r = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8", "--json"],
+            var r = CliProcess.Run(["bench", file, "--iterations", "1", "--warmup", "0", "--seq", "8", "--json"],
                 new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = setting });
             Assert.True(r.ExitCode == 0, r.StdErr);
             using var doc = JsonDocument.Parse(r.StdOut);
             return doc.RootElement.GetProperty("own_kernel_weights").GetInt64();
         }
-        Assert.Equal(0, Weights("ggml"));
-        Assert.Equal(OwnKernelRuns(GgmlType.F32) ? 12 : 0, Weights(null)); // 2 layers x 6 projections
-        Assert.Equal(Weights(null), Weights("auto"));
-        Assert.Equal(OwnKernelRuns(GgmlType.F32, Kernels.Avx2) ? 12 : 0, Weights("avx2"));
+        foreach (var type in new[] { GgmlType.F32, GgmlType.F16 })
+        {
+            string file = ConvertedModels.Get("v3-SequenceClassification", type);
+            Assert.Equal(0, Weights(file, "ggml"));
+            Assert.Equal(OwnKernelRuns(type) ? 12 : 0, Weights(file, null)); // 2 layers x 6 projections
+            Assert.Equal(Weights(file, null), Weights(file, "auto"));
+            Assert.Equal(OwnKernelRuns(type, Kernels.Avx2) ? 12 : 0, Weights(file, "avx2"));
+        }
 
         var bad = CliProcess.Run(["bench", model, "--iterations", "1", "--warmup", "0", "--seq", "8"],
             new Dictionary<string, string?> { ["DEBERTA_KERNELS"] = "fast" });

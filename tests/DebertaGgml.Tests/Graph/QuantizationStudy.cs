@@ -46,7 +46,7 @@ public class QuantizationStudy
             foreach (var type in QuantizationMetrics.Types)
             {
                 var contents = HfToGgufConverter.Convert(Repo.Fixtures("models", "v3-SequenceClassification"), Path.Combine(dir, $"{type}.gguf"),
-                    new ConvertOptions { Type = type }).TensorsByType;
+                    new ConvertOptions { Type = type, HeadType = type }).TensorsByType;
                 double hiddenCos = 1, hiddenAbs = 0, logitsCos = 1, logitsAbs = 0, mlmAbs = 0;
                 foreach (string fixture in FixtureRef.Names)
                 {
@@ -89,7 +89,7 @@ public class QuantizationStudy
             foreach (var type in QuantizationMetrics.Types)
             {
                 string path = Path.Combine(dir, $"{type}.gguf");
-                var result = HfToGgufConverter.Convert(hfFolder, path, new ConvertOptions { Type = type });
+                var result = HfToGgufConverter.Convert(hfFolder, path, new ConvertOptions { Type = type, HeadType = type });
                 var hidden = new QuantizationMetrics.Accumulator();
                 var logits = new QuantizationMetrics.Accumulator();
                 var perInput = new List<string>();
