@@ -15,7 +15,7 @@ namespace deberta::kernels {
 
 enum class weight_format { f32, bf16, q8_0, f16 };
 
-// Rows per panel: one 512-bit register of F32 results.
+// Rows per panel: one 512-bit register of F32 results (two 256-bit ones for the AVX2 kernels).
 constexpr int64_t panel_rows = 16;
 // Output columns per piece of work: the micro-kernels' width, two panels.
 constexpr int64_t unit_columns = 2 * panel_rows;
