@@ -1,5 +1,5 @@
 // weight_products.h: the products with weight matrices. A weight packed at load (CPU device, a CPU with the
-// instructions, F32/BF16/Q8_0) is multiplied by our own kernels (kernels/) as a ggml custom operation, with the bias
+// instructions, F32/F16/BF16/Q8_0) is multiplied by our own kernels (kernels/) as a ggml custom operation, with the bias
 // and a following GELU in the kernels' output stage; every other one by ggml_mul_mat and ggml's ops, so GPUs, ARM
 // and older x86 run the stock graph. On such a CPU, GELU elsewhere and the attention products (two activations) run
 // on our kernels too. DEBERTA_KERNELS=ggml forces ggml's ops everywhere; DEBERTA_KERNELS=avx2 keeps our kernels to
