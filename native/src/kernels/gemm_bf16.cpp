@@ -126,6 +126,22 @@ float bf16_to_float(uint16_t h) {
     return f;
 }
 
+float activation_value(uint16_t stored) { return bf16_to_float(stored); }
+float activation_value(float stored) { return stored; }
+
+// The rows after the last full panel, plain bf16, against either form of the rounded activations.
+template <class Activations>
+void bf16_tail(const packed_weight & w, const Activations & a, int64_t rows, float * y, int64_t ldy) {
+    for (int64_t n = w.n / panel_rows * panel_rows; n < w.n; ++n) {
+        const uint16_t * wr = (const uint16_t *) w.data + n * a.k;
+        for (int64_t r = 0; r < rows; ++r) {
+            float sum = 0.0f;
+            for (int64_t i = 0; i < a.k; ++i) sum += bf16_to_float(wr[i]) * activation_value(a.x[r * a.k + i]);
+            y[r * ldy + n] = sum;
+        }
+    }
+}
+
 struct bf16_format {
     static constexpr isa_level level = isa_level::avx512;
     static constexpr int64_t mc = 192;
@@ -146,16 +162,7 @@ struct bf16_format {
                                                                     k0 / 2, k1 / 2, y, ldy, accumulate});
     }
 
-    static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {
-        for (int64_t n = w.n / panel_rows * panel_rows; n < w.n; ++n) {
-            const uint16_t * wr = (const uint16_t *) w.data + n * a.k;
-            for (int64_t r = 0; r < rows; ++r) {
-                float sum = 0.0f;
-                for (int64_t i = 0; i < a.k; ++i) sum += bf16_to_float(wr[i]) * bf16_to_float(a.x[r * a.k + i]);
-                y[r * ldy + n] = sum;
-            }
-        }
-    }
+    static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) { bf16_tail(w, a, rows, y, ldy); }
 };
 
 struct bf16_format_avx2 {
@@ -181,16 +188,7 @@ struct bf16_format_avx2 {
                                                                            k0 / 2, k1 / 2, y, ldy, accumulate});
     }
 
-    static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) {
-        for (int64_t n = w.n / panel_rows * panel_rows; n < w.n; ++n) {
-            const uint16_t * wr = (const uint16_t *) w.data + n * a.k;
-            for (int64_t r = 0; r < rows; ++r) {
-                float sum = 0.0f;
-                for (int64_t i = 0; i < a.k; ++i) sum += bf16_to_float(wr[i]) * a.x[r * a.k + i];
-                y[r * ldy + n] = sum;
-            }
-        }
-    }
+    static void tail(const packed_weight & w, const activations & a, int64_t rows, float * y, int64_t ldy) { bf16_tail(w, a, rows, y, ldy); }
 };
 
 } // namespace

@@ -45,27 +45,16 @@ void apply_output_stage(const output_stage & stage, float * y, int64_t ldy, int6
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define DEBERTA_KERNELS_X86 1
-void matmul_q8_0_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                        const output_stage & stage, int nth, work_queue & queue);
-void matmul_bf16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                        const output_stage & stage, int nth, work_queue & queue);
-void matmul_f32_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
+// The entry point of every product with a packed weight, one per format and instruction set (packed_matmul's contract).
+using matmul_fn = void(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
                        const output_stage & stage, int nth, work_queue & queue);
-void matmul_f16_avx512(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                       const output_stage & stage, int nth, work_queue & queue);
+matmul_fn matmul_q8_0_avx512, matmul_bf16_avx512, matmul_f32_avx512, matmul_f16_avx512;
+matmul_fn matmul_q8_0_avx2, matmul_bf16_avx2, matmul_f32_avx2, matmul_f16_avx2;
 void activation_product_f32_avx512(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
                                    float * y, int64_t ldy);
 void gelu_erf_avx512(const float * x, float * y, int64_t n);
 void apply_output_stage_avx512(const output_stage & stage, float * y, int64_t ldy, int64_t rows, int64_t col0, int64_t cols);
 
-void matmul_bf16_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                      const output_stage & stage, int nth, work_queue & queue);
-void matmul_q8_0_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                      const output_stage & stage, int nth, work_queue & queue);
-void matmul_f16_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                     const output_stage & stage, int nth, work_queue & queue);
-void matmul_f32_avx2(const packed_weight & w, const float * x, int64_t ldx, int64_t rows, float * y, int64_t ldy,
-                     const output_stage & stage, int nth, work_queue & queue);
 void activation_product_f32_avx2(const float * a, int64_t lda, int64_t cols, const float * b, int64_t ldb, int64_t m, int64_t k,
                                  float * y, int64_t ldy);
 void gelu_erf_avx2(const float * x, float * y, int64_t n);
