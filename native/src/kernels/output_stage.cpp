@@ -25,21 +25,21 @@ constexpr float p_coefficients[] = {-5.585954189e-01f, 1.368737102e+00f, 9.07049
                                     7.970519364e-02f,  1.480460465e-01f};
 constexpr float z_limit = 10.0f;
 
-// exp(y) for y in [-110, 0]: y = n ln2 + r with |r| <= ln2 / 2, exp(r) by its Taylor series to r^7 (relative error
-// 6e-9), times 2^n (scalef also gives the subnormal results).
+// exp: y = n ln2 + r, n = round(y log2 e), ln2 in two parts (n * ln2_high is exact for the n that occur); exp(r) by
+// its Taylor series, 1/i! in powers of r.
+constexpr float log2_e = 1.44269504088896341f;
+constexpr float ln2_high = 0.693145751953125f, ln2_low = 1.428606765330187e-06f;
+constexpr float exp_taylor[] = {1.0f, 1.0f, 0.5f, 1.0f / 6, 1.0f / 24, 1.0f / 120, 1.0f / 720, 1.0f / 5040};
+
+// exp(y) for y in [-110, 0]: |r| <= ln2 / 2, the series to r^7 (relative error 6e-9), times 2^n (scalef also gives
+// the subnormal results).
 STAGE_TARGET inline __m512 exp_nonpositive(__m512 y) {
-    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(y, _mm512_set1_ps(1.44269504088896341f)),
-                                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693145751953125f), y);      // ln2, upper bits (n * this is exact)
-    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(1.428606765330187e-06f), r);        // ln2, the rest
-    __m512 p = _mm512_set1_ps(1.0f / 5040);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 720));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    const __m512 n = _mm512_roundscale_ps(_mm512_mul_ps(y, _mm512_set1_ps(log2_e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ln2_high), y);
+    r = _mm512_fnmadd_ps(n, _mm512_set1_ps(ln2_low), r);
+    __m512 p = _mm512_set1_ps(exp_taylor[7]);
+#pragma GCC unroll 7
+    for (int i = 6; i >= 0; --i) p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(exp_taylor[i]));
     return _mm512_scalef_ps(p, n);
 }
 
@@ -93,17 +93,12 @@ STAGE_AVX2_TARGET inline __m256 power_of_two8(__m256i e) {
 // exp_nonpositive in AVX2: no scalef, so 2^n is applied as 2^(n - n/2) times 2^(n/2), both normal for n >= -160; the
 // first product is exact and the second rounds once, as scalef does.
 STAGE_AVX2_TARGET inline __m256 exp_nonpositive8(__m256 y) {
-    const __m256 n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps(1.44269504088896341f)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693145751953125f), y);
-    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(1.428606765330187e-06f), r);
-    __m256 p = _mm256_set1_ps(1.0f / 5040);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 720));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
+    const __m256 n = _mm256_round_ps(_mm256_mul_ps(y, _mm256_set1_ps(log2_e)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(ln2_high), y);
+    r = _mm256_fnmadd_ps(n, _mm256_set1_ps(ln2_low), r);
+    __m256 p = _mm256_set1_ps(exp_taylor[7]);
+#pragma GCC unroll 7
+    for (int i = 6; i >= 0; --i) p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(exp_taylor[i]));
     const __m256i ni = _mm256_cvtps_epi32(n);
     const __m256i half = _mm256_srai_epi32(ni, 1);
     return _mm256_mul_ps(_mm256_mul_ps(p, power_of_two8(_mm256_sub_epi32(ni, half))), power_of_two8(half));
